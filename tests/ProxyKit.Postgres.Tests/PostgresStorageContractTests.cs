@@ -1,0 +1,5 @@
+using ProxyKit.Testing.Storage;
+
+namespace ProxyKit.Postgres.Tests;
+
+public sealed class PostgresStorageContractTests() : SqlStorageContractTests(TestEngine.Postgres);
