@@ -16,8 +16,7 @@ public static class PostgresStorageBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddOptions<PostgresStorageOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresStorageOptions>, PostgresStorageOptionsValidator>());
+        services.AddProxyKitOptions<PostgresStorageOptions, PostgresStorageOptionsValidator>();
         services.Replace(ServiceDescriptor.Singleton(sp => PostgresStorage.CreateDatabase(sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value)));
         return builder;
     }

@@ -17,8 +17,7 @@ public static class SqliteStorageBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddOptions<SqliteStorageOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStorageOptions>, SqliteStorageOptionsValidator>());
+        services.AddProxyKitOptions<SqliteStorageOptions, SqliteStorageOptionsValidator>();
         services.Replace(ServiceDescriptor.Singleton(sp => SqliteStorage.CreateDatabase(sp.GetRequiredService<IOptions<SqliteStorageOptions>>().Value)));
         return builder;
     }

@@ -21,7 +21,7 @@ public static class StorageServiceCollectionExtensions
     public static IStorageBuilder AddProxyKitStorage(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<StorageOptions>().ValidateOnStart();
+        services.AddProxyKitOptions<StorageOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProxyKitDatabase>(_ => throw new ProxyKitException(
             "No ProxyKit storage engine is configured: call UseSqlite(...) (package ProxyKit.Sqlite) or UsePostgres(...) (package ProxyKit.Postgres) on AddProxyKitStorage()."));

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using ProxyKit.Sqlite;
+using ProxyKit.Server.Health;
+
+namespace ProxyKit.Server.Composition;
+
+/// <summary>Assembles the ProxyKit packages into the sample server from configuration.</summary>
+internal static class ServerComposition
+{
+    /// <summary>The configuration sections under <c>ProxyKit</c> the server understands; any other is a typo and fails the start.</summary>
+    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Pool", "Accounts", "ExternalSocks", "WireGuard"];
+
+    public static IServiceCollection AddProxyKitServer(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var proxyKit = configuration.GetSection("ProxyKit");
+        var unknown = proxyKit.GetChildren().Select(c => c.Key).Where(k => !KnownSections.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Unknown configuration section(s) {string.Join(", ", unknown.Select(k => $"ProxyKit:{k}"))}; known sections are {string.Join(", ", KnownSections.Select(k => $"ProxyKit:{k}"))}.");
+        }
+
+        // Storage: PostgreSQL when a connection string is configured, else the embedded SQLite file.
+        var storage = services.AddProxyKitStorage(proxyKit.GetSection("Storage"));
+        if (!string.IsNullOrWhiteSpace(proxyKit["Postgres:ConnectionString"]))
+        {
+            storage.UsePostgres(proxyKit.GetSection("Postgres"));
+        }
+        else
+        {
+            storage.UseSqlite(proxyKit.GetSection("Sqlite"));
+
+            // A relative SQLite path means "under the content root", however the server was launched.
+            services.PostConfigure<SqliteStorageOptions>(o => o.ConnectionString = AnchorSqlitePath(o.ConnectionString, environment.ContentRootPath));
+        }
+
+        // Coordination: Redis only when configured, else in-process.
+        var coordination = services.AddProxyKitCoordination();
+        if (!string.IsNullOrWhiteSpace(proxyKit["Redis:Configuration"]))
+        {
+            coordination.UseRedis(proxyKit.GetSection("Redis"));
+        }
+
+        services.AddProxyKitRelay(proxyKit.GetSection("Relay"));
+        services.AddProxyKitPool(proxyKit.GetSection("Pool"));
+        services.AddProxyKitAccounts(proxyKit.GetSection("Accounts"));
+        services.AddProxyKitExternalSocks(proxyKit.GetSection("ExternalSocks"));
+        services.AddProxyKitWireGuard(proxyKit.GetSection("WireGuard"));
+
+        // The seeds' HTTP shapes are snake_case.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        services.AddOpenApi();
+        services.AddSingleton<HealthReporter>();
+        return services;
+    }
+
+    private static string AnchorSqlitePath(string connectionString, string contentRoot)
+    {
+        try
+        {
+            var builder = new SqliteConnectionStringBuilder(connectionString);
+            if (!string.IsNullOrWhiteSpace(builder.DataSource) && builder.DataSource != ":memory:" && !Path.IsPathRooted(builder.DataSource))
+            {
+                builder.DataSource = Path.GetFullPath(Path.Combine(contentRoot, builder.DataSource));
+            }
+
+            return builder.ToString();
+        }
+        catch (ArgumentException)
+        {
+            return connectionString; // left for the options validator to report, naming the setting
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace ProxyKit.ExternalSocks;
+
+/// <summary>Options of ProxyKit.ExternalSocks (section <c>ProxyKit:ExternalSocks</c>).</summary>
+public sealed class ExternalSocksOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "ProxyKit:ExternalSocks";
+
+    /// <summary>
+    /// Gets or sets the provider API's base address. <see langword="null"/> (the default) leaves the client
+    /// unconfigured: calls fail with the seed's "client not initialized" error. ProxyKit never defaults to a
+    /// remote address.
+    /// </summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>Gets or sets the provider API token, sent as a bearer token. A secret: never logged.</summary>
+    public string? ApiToken { get; set; }
+
+    /// <summary>Gets or sets the fixed resale price of one proxy in US dollars. Defaults to 2.00.</summary>
+    public decimal Price { get; set; } = 2.00m;
+
+    /// <summary>Gets or sets total time one provider call may take, in seconds. Defaults to 30.</summary>
+    public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Gets or sets minutes between inventory syncs. Defaults to 5.</summary>
+    public int SyncIntervalMinutes { get; set; } = 5;
+}

@@ -1,0 +1,17 @@
+namespace ProxyKit.Pool;
+
+/// <summary>Options of ProxyKit.Pool (section <c>ProxyKit:Pool</c>).</summary>
+public sealed class PoolOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "ProxyKit:Pool";
+
+    /// <summary>Gets or sets how long a lease lasts when the request names no duration (the seed's <c>lease_duration_seconds</c> default). Defaults to 300 seconds.</summary>
+    public TimeSpan DefaultLeaseDuration { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>Gets or sets the longest lease a request may ask for. Defaults to 3600 seconds.</summary>
+    public TimeSpan MaxLeaseDuration { get; set; } = TimeSpan.FromSeconds(3600);
+
+    /// <summary>Gets or sets credits charged for one lease. Defaults to 1.</summary>
+    public int LeaseCost { get; set; } = 1;
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ProxyKit.Configuration;
+using ProxyKit.Pool;
+using ProxyKit.Pool.Internal;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers ProxyKit.Pool.</summary>
+public static class PoolServiceCollectionExtensions
+{
+    /// <summary>Adds ProxyKit.Pool with options validated at start. Safe to call more than once.</summary>
+    public static IPoolBuilder AddProxyKitPool(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddProxyKitOptions<PoolOptions, PoolOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        return new PoolBuilder(services);
+    }
+
+    /// <summary>Adds ProxyKit.Pool with options configured in code.</summary>
+    public static IPoolBuilder AddProxyKitPool(this IServiceCollection services, Action<PoolOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = services.AddProxyKitPool();
+        services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>Adds ProxyKit.Pool with options bound from <paramref name="section"/> (unknown keys are an error).</summary>
+    public static IPoolBuilder AddProxyKitPool(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var builder = services.AddProxyKitPool();
+        services.AddOptions<PoolOptions>().BindStrict(section);
+        return builder;
+    }
+}

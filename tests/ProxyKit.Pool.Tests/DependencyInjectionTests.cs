@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ProxyKit.Testing;
+
+namespace ProxyKit.Pool.Tests;
+
+public sealed class DependencyInjectionTests
+{
+    [Fact]
+    public void AddProxyKitPool_Defaults_ResolveAndAreValid()
+    {
+        using var provider = new ServiceCollection().AddProxyKitPool().Services.BuildServiceProvider(validateScopes: true);
+
+        var options = provider.GetRequiredService<IOptions<PoolOptions>>().Value;
+
+        options.DefaultLeaseDuration.ShouldBe(TimeSpan.FromSeconds(300));
+        provider.GetRequiredService<TimeProvider>().ShouldBe(TimeProvider.System);
+    }
+
+    [Fact]
+    public void AddProxyKitPool_CalledTwice_RegistersNothingTwice() =>
+        DependencyInjectionAssertions.AddingTwiceRegistersOnce(services => services.AddProxyKitPool());
+
+    [Fact]
+    public Task AddProxyKitPool_InvalidOption_HostFailsAtStartNamingIt() =>
+        DependencyInjectionAssertions.StartFailsAsync<OptionsValidationException>(
+            services => services.AddProxyKitPool(o => o.DefaultLeaseDuration = TimeSpan.FromDays(-1)),
+            "ProxyKit:Pool:DefaultLeaseDuration");
+
+    [Fact]
+    public Task AddProxyKitPool_UnknownConfigurationKey_HostFailsAtStartNamingIt() =>
+        DependencyInjectionAssertions.StartFailsAsync<InvalidOperationException>(
+            services => services.AddProxyKitPool(Configuration(("DefaultLeaseDurationx", "1"))),
+            "DefaultLeaseDurationx");
+
+    [Fact]
+    public void AddProxyKitPool_ConfigurationSection_Binds()
+    {
+        using var provider = new ServiceCollection()
+            .AddProxyKitPool(Configuration(("DefaultLeaseDuration", "00:00:42")))
+            .Services.BuildServiceProvider();
+
+        provider.GetRequiredService<IOptions<PoolOptions>>().Value.DefaultLeaseDuration.ShouldBe(TimeSpan.FromSeconds(42));
+    }
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace ProxyKit.Server.Tests;
+
+/// <summary>The server as an operator runs it: a real process on a real loopback port, with its embedded defaults.</summary>
+public sealed class ServerProcessTests
+{
+    [Fact]
+    public async Task RealProcess_EmbeddedDefaults_ServesHealthAndCreatesTheSqliteFileUnderItsContentRoot()
+    {
+        var serverDll = typeof(Program).Assembly.Location;
+        var contentRoot = Directory.CreateTempSubdirectory("proxykit-process-");
+        var port = UnusedLoopbackPort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = contentRoot.FullName,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(serverDll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.ArgumentList.Add("--contentRoot");
+        start.ArgumentList.Add(contentRoot.FullName);
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ProxyKit__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var body = await PollHealthAsync(client, process);
+
+            body.GetProperty("status").GetString().ShouldBe("healthy");
+            body.GetProperty("storage").GetString().ShouldBe("sqlite");
+            File.Exists(Path.Combine(contentRoot.FullName, "data", "proxykit.db")).ShouldBeTrue();
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            await output;
+            contentRoot.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<JsonElement> PollHealthAsync(HttpClient client, Process process)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return await client.GetFromJsonAsync<JsonElement>("/health");
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static int UnusedLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
