@@ -66,6 +66,7 @@ install_missing() {
 
 start_postgres() {
   pg_bin=$(find_pg_bin)
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
   local port
   port=$(free_port)
   mkdir -p "$pg_data"

@@ -26,6 +26,14 @@ public sealed class DependencyInjectionTests
     }
 
     [Fact]
+    public void AddProxyKitStorageAndCoordination_CalledTwice_RegisterNothingTwice() =>
+        ProxyKit.Testing.DependencyInjectionAssertions.AddingTwiceRegistersOnce(services =>
+        {
+            services.AddProxyKitStorage();
+            services.AddProxyKitCoordination();
+        });
+
+    [Fact]
     public async Task AddProxyKitStorage_WithoutEngine_HostFailsAtStartSayingWhatToCall()
     {
         var builder = Host.CreateApplicationBuilder();

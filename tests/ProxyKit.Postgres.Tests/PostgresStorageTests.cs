@@ -64,6 +64,10 @@ public sealed class PostgresStorageTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public void UsePostgres_CalledTwice_RegistersNothingTwice() =>
+        DependencyInjectionAssertions.AddingTwiceRegistersOnce(services => services.AddProxyKitStorage().UsePostgres());
+
     private static int UnusedLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -64,6 +64,10 @@ public sealed class RedisDependencyInjectionTests
         error.ToString().ShouldNotContain("hunter2-secret");
     }
 
+    [Fact]
+    public void UseRedis_CalledTwiceWithoutArguments_RegistersNothingTwice() =>
+        DependencyInjectionAssertions.AddingTwiceRegistersOnce(services => services.AddProxyKitCoordination().UseRedis());
+
     private static int UnusedLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

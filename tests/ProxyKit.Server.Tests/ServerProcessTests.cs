@@ -10,7 +10,14 @@ namespace ProxyKit.Server.Tests;
 public sealed class ServerProcessTests
 {
     [Fact]
-    public async Task RealProcess_EmbeddedDefaults_ServesHealthAndCreatesTheSqliteFileUnderItsContentRoot()
+    public Task RealProcess_EmbeddedDefaults_ServesHealthAndCreatesTheSqliteFileUnderItsContentRoot() =>
+        RunServerAsync(environment: [], expectedDatabase: Path.Combine("data", "proxykit.db"));
+
+    [Fact]
+    public Task RealProcess_EnvironmentVariableConfiguration_IsHonoured() =>
+        RunServerAsync(environment: [("ProxyKit__Sqlite__ConnectionString", "Data Source=./from-env/custom.db")], expectedDatabase: Path.Combine("from-env", "custom.db"));
+
+    private static async Task RunServerAsync((string Name, string Value)[] environment, string expectedDatabase)
     {
         var serverDll = typeof(Program).Assembly.Location;
         var contentRoot = Directory.CreateTempSubdirectory("proxykit-process-");
@@ -31,6 +38,11 @@ public sealed class ServerProcessTests
             start.Environment.Remove(key);
         }
 
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         try
@@ -40,7 +52,7 @@ public sealed class ServerProcessTests
 
             body.GetProperty("status").GetString().ShouldBe("healthy");
             body.GetProperty("storage").GetString().ShouldBe("sqlite");
-            File.Exists(Path.Combine(contentRoot.FullName, "data", "proxykit.db")).ShouldBeTrue();
+            File.Exists(Path.Combine(contentRoot.FullName, expectedDatabase)).ShouldBeTrue();
         }
         finally
         {

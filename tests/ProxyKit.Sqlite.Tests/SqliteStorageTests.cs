@@ -79,6 +79,10 @@ public sealed class SqliteStorageTests : IDisposable
         (await database.PingAsync()).ShouldBeFalse();
     }
 
+    [Fact]
+    public void UseSqlite_CalledTwice_RegistersNothingTwice() =>
+        Testing.DependencyInjectionAssertions.AddingTwiceRegistersOnce(services => services.AddProxyKitStorage().UseSqlite());
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

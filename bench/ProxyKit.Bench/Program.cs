@@ -1,0 +1,13 @@
+using ProxyKit.Bench;
+
+return args.FirstOrDefault() switch
+{
+    "coordination" => await CoordinationBench.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: ProxyKit.Bench coordination [--redis host:port] [--seconds N] [--concurrency N]");
+    return 2;
+}
