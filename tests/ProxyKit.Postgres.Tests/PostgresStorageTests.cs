@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -37,7 +35,7 @@ public sealed class PostgresStorageTests
     [Fact]
     public async Task Host_NothingListensAtTheAddress_FailsAtStartNamingTheSettingButNotThePassword()
     {
-        var port = UnusedLoopbackPort();
+        var port = TestNetwork.UnusedLoopbackPort();
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddProxyKitStorage().UsePostgres($"Host=127.0.0.1;Port={port};Username=u;Password=hunter2-secret;Timeout=3");
         using var host = builder.Build();
@@ -67,11 +65,4 @@ public sealed class PostgresStorageTests
     [Fact]
     public void UsePostgres_CalledTwice_RegistersNothingTwice() =>
         DependencyInjectionAssertions.AddingTwiceRegistersOnce(services => services.AddProxyKitStorage().UsePostgres());
-
-    private static int UnusedLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -55,7 +53,7 @@ public sealed class RedisDependencyInjectionTests
     public async Task UseRedis_NothingListens_FailsAtStartNamingTheSettingButNotThePassword()
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddProxyKitCoordination().UseRedis($"127.0.0.1:{UnusedLoopbackPort()},password=hunter2-secret,connectTimeout=500");
+        builder.Services.AddProxyKitCoordination().UseRedis($"127.0.0.1:{TestNetwork.UnusedLoopbackPort()},password=hunter2-secret,connectTimeout=500");
         using var host = builder.Build();
 
         var error = await Should.ThrowAsync<ProxyKitException>(() => host.StartAsync());
@@ -67,11 +65,4 @@ public sealed class RedisDependencyInjectionTests
     [Fact]
     public void UseRedis_CalledTwiceWithoutArguments_RegistersNothingTwice() =>
         DependencyInjectionAssertions.AddingTwiceRegistersOnce(services => services.AddProxyKitCoordination().UseRedis());
-
-    private static int UnusedLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
+using ProxyKit.Testing;
 
 namespace ProxyKit.Server.Tests;
 
@@ -21,7 +20,7 @@ public sealed class ServerProcessTests
     {
         var serverDll = typeof(Program).Assembly.Location;
         var contentRoot = Directory.CreateTempSubdirectory("proxykit-process-");
-        var port = UnusedLoopbackPort();
+        var port = TestNetwork.UnusedLoopbackPort();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = contentRoot.FullName,
@@ -77,12 +76,5 @@ public sealed class ServerProcessTests
                 await Task.Delay(100);
             }
         }
-    }
-
-    private static int UnusedLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using ProxyKit.Testing;
 using ProxyKit.Testing.Storage;
@@ -49,7 +48,7 @@ public sealed class HealthEndpointsTests
         // Migrations off so the server starts; the health endpoint must then tell the truth.
         await using var factory = new ServerFactory()
             .With("ProxyKit:Storage:MigrateOnStartup", "false")
-            .With("ProxyKit:Postgres:ConnectionString", $"Host=127.0.0.1;Port={UnusedLoopbackPort()};Username=u;Password=p;Timeout=1");
+            .With("ProxyKit:Postgres:ConnectionString", $"Host=127.0.0.1;Port={TestNetwork.UnusedLoopbackPort()};Username=u;Password=p;Timeout=1");
         using var client = factory.CreateClient();
 
         using var response = await client.GetAsync("/health");
@@ -84,12 +83,5 @@ public sealed class HealthEndpointsTests
         var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         paths.ShouldContain("/health");
         paths.ShouldContain("/api/health");
-    }
-
-    private static int UnusedLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
