@@ -1,6 +1,6 @@
 namespace ProxyKit.Relay;
 
-/// <summary>Options of ProxyKit.Relay (section <c>ProxyKit:Relay</c>).</summary>
+/// <summary>Host-wide options of ProxyKit.Relay (section <c>ProxyKit:Relay</c>): defaults for listeners created through <see cref="Listeners.IRelayListenerFactory"/>.</summary>
 public sealed class RelayOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
@@ -17,4 +17,7 @@ public sealed class RelayOptions
 
     /// <summary>Gets or sets the most bytes a handshake (SOCKS5 greeting and request, or HTTP request line and headers) may take; beyond it the client gets an error and is closed, so a header flood cannot exhaust memory. Defaults to 64 KiB.</summary>
     public int MaxHandshakeBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Gets or sets how long the system resolver's answers are cached (the OS reports no TTL). Defaults to 30 seconds; zero disables the cache.</summary>
+    public TimeSpan DnsCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ProxyKit.Configuration;
+using Microsoft.Extensions.Options;
 using ProxyKit.Relay;
+using ProxyKit.Relay.Egress;
+using ProxyKit.Relay.Listeners;
 using ProxyKit.Relay.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -9,12 +12,20 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers ProxyKit.Relay.</summary>
 public static class RelayServiceCollectionExtensions
 {
-    /// <summary>Adds ProxyKit.Relay with options validated at start. Safe to call more than once.</summary>
+    /// <summary>
+    /// Adds ProxyKit.Relay: <see cref="IRelayListenerFactory"/>, the default <see cref="IOutboundConnector"/> and
+    /// <see cref="IDnsResolver"/> (replace either by registering your own first), with options validated at start.
+    /// Safe to call more than once.
+    /// </summary>
     public static IRelayBuilder AddProxyKitRelay(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddProxyKitOptions<RelayOptions, RelayOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IDnsResolver>(sp => new SystemDnsResolver(
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<RelayOptions>>().Value.DnsCacheDuration));
+        services.TryAddSingleton<IOutboundConnector, SocketOutboundConnector>();
+        services.TryAddSingleton<IRelayListenerFactory, RelayListenerFactory>();
         return new RelayBuilder(services);
     }
 

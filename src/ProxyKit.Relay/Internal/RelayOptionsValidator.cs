@@ -28,6 +28,11 @@ internal sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
             failures.Add($"ProxyKit:Relay:MaxHandshakeBytes must be between {1024} and {1024 * 1024} (was {options.MaxHandshakeBytes}).");
         }
 
+        if (options.DnsCacheDuration < TimeSpan.Zero || options.DnsCacheDuration > TimeSpan.FromHours(1))
+        {
+            failures.Add($"ProxyKit:Relay:DnsCacheDuration must be between 0 and 1 hour (was {options.DnsCacheDuration}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
