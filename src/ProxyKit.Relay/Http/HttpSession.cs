@@ -19,7 +19,7 @@ internal static class HttpSession
         "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authorization", "Proxy-Authenticate", "TE", "Trailer", "Upgrade",
     };
 
-    public static async Task RunAsync(Socket client, BufferedSocketReader reader, ListenerContext context, ConnectionActivity activity, bool overLimit, CancellationToken handshakeToken)
+    public static async Task RunAsync(Socket client, BufferedSocketReader reader, ListenerContext context, ConnectionActivity activity, bool overLimit, HandshakeDeadline handshake)
     {
         var counters = context.Counters;
         Upstream? upstream = null;
@@ -29,7 +29,7 @@ internal static class HttpSession
             while (true)
             {
                 // The first request must arrive within the handshake timeout; later ones within the idle timeout.
-                var token = first ? handshakeToken : activity.Closing.Token;
+                var token = first ? handshake.Token : activity.Closing.Token;
                 var (status, head) = await ReadHeadAsync(reader, token).ConfigureAwait(false);
                 if (status == HeadStatus.Closed)
                 {
@@ -48,6 +48,7 @@ internal static class HttpSession
                     return;
                 }
 
+                handshake.Complete();
                 var request = HttpMessageHead.ParseRequest(head!);
                 reader.Consume(head!.Length);
                 if (request is null)
@@ -78,6 +79,13 @@ internal static class HttpSession
                 }
 
                 if (!Uri.TryCreate(request.Second, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || string.IsNullOrEmpty(uri.Host))
+                {
+                    await ErrorAsync(client, 400, "Bad Request", "http_request_error", token).ConfigureAwait(false);
+                    counters.Failed(RelayFailureReason.BadHandshake);
+                    return;
+                }
+
+                if (!HttpBodyFraming.TryGetRequestFraming(request, out _, out _))
                 {
                     await ErrorAsync(client, 400, "Bad Request", "http_request_error", token).ConfigureAwait(false);
                     counters.Failed(RelayFailureReason.BadHandshake);
@@ -194,14 +202,21 @@ internal static class HttpSession
                 return (null, false);
             }
 
-            long length = 0;
-            var framing = code is (>= 100 and < 200) or 204 or 304 || isHead ? Framing.None
-                : response.HasToken("Transfer-Encoding", "chunked") ? Framing.Chunked
-                : long.TryParse(response.Get("Content-Length"), NumberStyles.None, CultureInfo.InvariantCulture, out length) ? Framing.Length
-                : Framing.UntilClose;
+            if (!HttpBodyFraming.TryGetResponseFraming(response, isHead, out var framing, out var length))
+            {
+                await StopBodyAsync(body, bodyCancel).ConfigureAwait(false);
+                await ErrorAsync(client, 502, "Bad Gateway", "http_protocol_error", token).ConfigureAwait(false);
+                counters.Failed(RelayFailureReason.UpstreamError);
+                upstream.Dispose();
+                return (null, false);
+            }
+
             var upstreamKeepAlive = response.First == "HTTP/1.1" && !response.HasToken("Connection", "close") && framing != Framing.UntilClose;
             var keepAlive = clientKeepAlive && framing != Framing.UntilClose;
-            var responseSkip = SkipFor(response);
+            var hopByHop = SkipFor(response);
+            Func<string, bool> responseSkip = framing == Framing.Chunked
+                ? name => hopByHop(name) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+                : hopByHop;
             var outHead = response.Serialize(
                 $"HTTP/1.1 {response.Second} {response.Third}",
                 responseSkip,
@@ -259,13 +274,13 @@ internal static class HttpSession
     {
         try
         {
-            if (request.HasToken("Transfer-Encoding", "chunked"))
+            HttpBodyFraming.TryGetRequestFraming(request, out var framing, out var length); // validated before forwarding
+            return framing switch
             {
-                return await clientReader.CopyChunkedAsync(upstream, onCopied, cancellationToken).ConfigureAwait(false);
-            }
-
-            return !long.TryParse(request.Get("Content-Length"), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
-                || await clientReader.CopyExactAsync(length, upstream, onCopied, cancellationToken).ConfigureAwait(false);
+                Framing.Chunked => await clientReader.CopyChunkedAsync(upstream, onCopied, cancellationToken).ConfigureAwait(false),
+                Framing.Length => await clientReader.CopyExactAsync(length, upstream, onCopied, cancellationToken).ConfigureAwait(false),
+                _ => true,
+            };
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -292,14 +307,6 @@ internal static class HttpSession
         Complete,
         Closed,
         TooLarge,
-    }
-
-    private enum Framing
-    {
-        None,
-        Length,
-        Chunked,
-        UntilClose,
     }
 
     private static async Task<(HeadStatus Status, byte[]? Head)> ReadHeadAsync(BufferedSocketReader reader, CancellationToken cancellationToken)

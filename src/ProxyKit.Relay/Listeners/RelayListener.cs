@@ -172,7 +172,10 @@ public sealed class RelayListener : IAsyncDisposable
             counters.Accepted();
             var overLimit = counters.Active > _context.Options.MaxConnections;
             var activity = new ConnectionActivity(_context.TimeProvider, _stopping.Token);
-            _connections[activity] = ServeAsync(client, activity, overLimit);
+
+            // Registered before it starts: a connection that ends at once must not leave its entry behind.
+            _connections[activity] = Task.CompletedTask;
+            _connections.TryUpdate(activity, ServeAsync(client, activity, overLimit), Task.CompletedTask);
         }
     }
 
@@ -180,11 +183,10 @@ public sealed class RelayListener : IAsyncDisposable
     {
         await Task.Yield(); // the accept loop goes straight back to accepting
         var reader = new BufferedSocketReader(client, _context.Options.MaxHandshakeBytes);
-        using var handshake = new CancellationTokenSource(_context.Options.HandshakeTimeout, _context.TimeProvider);
-        using var handshakeToken = CancellationTokenSource.CreateLinkedTokenSource(handshake.Token, activity.Closing.Token);
+        using var handshake = new HandshakeDeadline(_context.Options.HandshakeTimeout, _context.TimeProvider, activity.Closing.Token);
         try
         {
-            if (!await reader.FillAsync(handshakeToken.Token).ConfigureAwait(false))
+            if (!await reader.FillAsync(handshake.Token).ConfigureAwait(false))
             {
                 _context.Counters.Failed(RelayFailureReason.BadHandshake); // connected and closed without a byte
                 return;
@@ -193,20 +195,25 @@ public sealed class RelayListener : IAsyncDisposable
             var socks = Protocol == RelayProtocol.Socks5 || (Protocol == RelayProtocol.Mixed && reader.Buffered[0] == Socks5Protocol.Version);
             if (socks)
             {
-                await Socks5Session.RunAsync(client, reader, _context, activity, overLimit, handshakeToken.Token).ConfigureAwait(false);
+                await Socks5Session.RunAsync(client, reader, _context, activity, overLimit, handshake).ConfigureAwait(false);
             }
             else
             {
-                await HttpSession.RunAsync(client, reader, _context, activity, overLimit, handshakeToken.Token).ConfigureAwait(false);
+                await HttpSession.RunAsync(client, reader, _context, activity, overLimit, handshake).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (handshake.IsCancellationRequested && !activity.Closing.IsCancellationRequested)
+        catch (OperationCanceledException) when (handshake.Expired && !activity.Closing.IsCancellationRequested)
         {
             _context.Counters.Failed(RelayFailureReason.HandshakeTimeout);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
-            // The client went away, the connection idled out, or the listener is stopping.
+            // The client went away, the connection idled out, or the listener is stopping. A client that vanished
+            // mid-handshake counts as a failed handshake, as one that closed cleanly there does.
+            if (!handshake.IsCompleted && !activity.Closing.IsCancellationRequested)
+            {
+                _context.Counters.Failed(RelayFailureReason.BadHandshake);
+            }
         }
         catch (Exception ex)
         {

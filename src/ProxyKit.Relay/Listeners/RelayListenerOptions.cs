@@ -33,7 +33,7 @@ public sealed class RelayListenerOptions
     /// <summary>Gets or sets how long a tunnel may be silent in both directions before it is closed. Defaults to 5 minutes.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Gets or sets the most bytes a handshake may take (SOCKS5 messages, HTTP request head). Defaults to 64 KiB.</summary>
+    /// <summary>Gets or sets the most bytes a handshake may take (SOCKS5 messages, HTTP request head), at least 1024. Defaults to 64 KiB.</summary>
     public int MaxHandshakeBytes { get; set; } = 64 * 1024;
 
     /// <summary>Gets or sets the most concurrent client connections; beyond it clients get SOCKS5 0x02 or HTTP 503. Defaults to 10,000.</summary>
@@ -76,7 +76,8 @@ public sealed class RelayListenerOptions
         Positive(IdleTimeout, nameof(IdleTimeout));
         Positive(DrainTimeout, nameof(DrainTimeout));
         Positive(Egress.ConnectAttemptDelay, nameof(Egress.ConnectAttemptDelay));
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxHandshakeBytes, 512, nameof(MaxHandshakeBytes));
+        // 1024 holds the largest RFC 1929 message (513 bytes) and any SOCKS5 request (262 bytes).
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxHandshakeBytes, 1024, nameof(MaxHandshakeBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));
         if (BandwidthLimitBytesPerSecond is < 1024)
         {

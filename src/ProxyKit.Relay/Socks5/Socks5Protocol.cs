@@ -197,11 +197,13 @@ internal static class Socks5Protocol
         var port = BinaryPrimitives.ReadUInt16BigEndian(data.Slice(1 + addressLength, 2));
         if (data[0] == AtypDomain)
         {
-            var host = Encoding.ASCII.GetString(data.Slice(2, addressLength - 1));
-            if (host.Any(static c => c <= ' ' || c >= 0x7F))
+            var name = data.Slice(2, addressLength - 1);
+            if (name.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7E) >= 0)
             {
-                return ParseStatus.Invalid;
+                return ParseStatus.Invalid; // names are ASCII (IDNs arrive as punycode); checked before decoding hides bytes >= 0x80
             }
+
+            var host = Encoding.ASCII.GetString(name);
 
             target = RelayTarget.ForHost(host, port);
         }

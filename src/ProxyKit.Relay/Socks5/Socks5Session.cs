@@ -11,8 +11,9 @@ namespace ProxyKit.Relay.Socks5;
 /// <summary>One SOCKS5 client: greeting, optional RFC 1929 authentication, the request, then a tunnel or a UDP association.</summary>
 internal static class Socks5Session
 {
-    public static async Task RunAsync(Socket client, BufferedSocketReader reader, ListenerContext context, ConnectionActivity activity, bool overLimit, CancellationToken handshakeToken)
+    public static async Task RunAsync(Socket client, BufferedSocketReader reader, ListenerContext context, ConnectionActivity activity, bool overLimit, HandshakeDeadline handshake)
     {
+        var handshakeToken = handshake.Token;
         var counters = context.Counters;
         var credentials = context.Options.Credentials;
 
@@ -84,6 +85,7 @@ internal static class Socks5Session
             return;
         }
 
+        handshake.Complete();
         if (request.Command == (byte)Socks5Command.UdpAssociate)
         {
             await Socks5UdpAssociation.RunAsync(client, reader, request.Target, context, activity).ConfigureAwait(false);

@@ -106,7 +106,8 @@ internal sealed class BufferedSocketReader(Socket socket, int maxBuffered) : IDi
             var text = System.Text.Encoding.ASCII.GetString(Buffered[..line]).TrimEnd('\r', '\n');
             var semicolon = text.IndexOf(';', StringComparison.Ordinal);
             var sizeText = (semicolon >= 0 ? text[..semicolon] : text).Trim();
-            if (!long.TryParse(sizeText, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var size) || size < 0)
+            // A size near long.MaxValue would overflow "size + CRLF" below and pass as already copied.
+            if (sizeText.Length is 0 or > 15 || !long.TryParse(sizeText, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var size) || size < 0)
             {
                 return false;
             }
