@@ -3,11 +3,13 @@ using ProxyKit.Bench;
 return args.FirstOrDefault() switch
 {
     "coordination" => await CoordinationBench.RunAsync(args[1..]),
+    "relay" => await RelayBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: ProxyKit.Bench coordination [--redis host:port] [--seconds N] [--concurrency N]");
+    Console.Error.WriteLine(RelayBench.Usage);
     return 2;
 }
