@@ -24,7 +24,7 @@ internal sealed class ConnectionActivity(TimeProvider timeProvider, Cancellation
 /// </summary>
 internal static class Tunnel
 {
-    private const int BufferSize = 64 * 1024;
+    private const int BufferSize = 256 * 1024;
 
     public static async Task RunAsync(
         Socket client,
