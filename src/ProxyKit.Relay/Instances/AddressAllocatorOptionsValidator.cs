@@ -1,0 +1,11 @@
+using Microsoft.Extensions.Options;
+
+namespace ProxyKit.Relay.Instances;
+
+internal sealed class AddressAllocatorOptionsValidator : IValidateOptions<AddressAllocatorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AddressAllocatorOptions options) =>
+        options.Quarantine < TimeSpan.Zero || options.Quarantine > TimeSpan.FromDays(3650)
+            ? ValidateOptionsResult.Fail($"ProxyKit:Relay:Allocator:Quarantine must be between 0 and 10 years (was {options.Quarantine}).")
+            : ValidateOptionsResult.Success;
+}
