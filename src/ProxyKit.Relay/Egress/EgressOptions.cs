@@ -18,6 +18,13 @@ public sealed class EgressOptions
     /// </summary>
     public IPNetwork? RotatingPrefix { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether the sticky <see cref="Address"/> is bound with Linux <c>IPV6_FREEBIND</c>, as AnyIP needs: its
+    /// addresses are reachable through a <c>local</c> route but are not configured on any interface. Defaults to
+    /// <see langword="false"/> (a sticky address must exist, so a mistake fails at bind time). Rotating egress always uses it.
+    /// </summary>
+    public bool FreeBind { get; set; }
+
     /// <summary>Gets or sets which address families targets may be reached over. Defaults to <see cref="EgressAddressPolicy.IPv6Only"/>.</summary>
     public EgressAddressPolicy Policy { get; set; } = EgressAddressPolicy.IPv6Only;
 

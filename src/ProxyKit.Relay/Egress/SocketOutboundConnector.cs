@@ -190,6 +190,10 @@ public sealed class SocketOutboundConnector : IOutboundConnector
         if (egress.RotatingPrefix is { } prefix)
         {
             source = RandomAddressIn(prefix);
+        }
+
+        if (source is not null && (egress.RotatingPrefix is not null || egress.FreeBind))
+        {
             if (OperatingSystem.IsLinux())
             {
                 socket.SetRawSocketOption(family == AddressFamily.InterNetworkV6 ? SolIPv6 : SolIp, family == AddressFamily.InterNetworkV6 ? IPv6Freebind : IpFreebind, BitConverter.GetBytes(1));
