@@ -30,7 +30,8 @@ public static class RedisCoordinationBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<IDistributedLock, RedisDistributedLock>());
         services.Replace(ServiceDescriptor.Singleton<IEventBus>(sp => new RedisEventBus(
             sp.GetRequiredService<RedisConnection>(),
-            new InProcessEventBus(sp.GetService<ILogger<InProcessEventBus>>()))));
+            new InProcessEventBus(sp.GetService<ILogger<InProcessEventBus>>()),
+            sp.GetRequiredService<TimeProvider>())));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisStartupCheck>());
 
         return builder;

@@ -17,7 +17,7 @@ public sealed class RedisCoordinationTests : CoordinationContractTests
 
     protected override Task<IEventBus> CreateEventBusAsync()
     {
-        var bus = new RedisEventBus(Connect(), new InProcessEventBus());
+        var bus = new RedisEventBus(Connect(), new InProcessEventBus(), TimeProvider.System);
         _owned.Insert(0, bus);
         return Task.FromResult<IEventBus>(bus);
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ProxyKit.Coordination;
 using StackExchange.Redis;
 
@@ -8,9 +9,14 @@ namespace ProxyKit.Redis.Internal;
 /// arrives out to local subscribers through an <see cref="InProcessEventBus"/>, so the publisher's own
 /// subscribers receive its events the same way other hosts do (once, through Redis).
 /// </summary>
-internal sealed class RedisEventBus(RedisConnection connection, InProcessEventBus local) : IEventBus, IAsyncDisposable
+internal sealed class RedisEventBus(RedisConnection connection, InProcessEventBus local, TimeProvider timeProvider) : IEventBus, IAsyncDisposable
 {
+    // Topics cannot contain control characters, so this marks the bus's own readiness probes.
+    private const char ProbeMark = '\u0001';
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+
     private readonly SemaphoreSlim _subscribeGate = new(1, 1);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _probes = new(StringComparer.Ordinal);
     private ISubscriber? _subscriber;
     private RedisChannel _allTopics;
 
@@ -82,14 +88,45 @@ internal sealed class RedisEventBus(RedisConnection connection, InProcessEventBu
                 await subscriber.SubscribeAsync(_allTopics, (channel, value) =>
                 {
                     var name = (string?)channel;
-                    if (name is not null && name.Length > prefix.Length)
+                    if (name is null || name.Length <= prefix.Length)
                     {
-                        // Handlers run on the local bus's own loops, never on the multiplexer's reader thread.
-                        local.Publish(name[prefix.Length..], (string?)value ?? string.Empty);
+                        return;
                     }
+
+                    var topic = name[prefix.Length..];
+                    if (topic[0] == ProbeMark)
+                    {
+                        if (_probes.TryRemove(topic, out var probe))
+                        {
+                            probe.TrySetResult();
+                        }
+
+                        return;
+                    }
+
+                    // Handlers run on the local bus's own loops, never on the multiplexer's reader thread.
+                    local.Publish(topic, (string?)value ?? string.Empty);
                 }).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+                // The subscribe call may return before the server applies it: an event published right after would be
+                // lost. A probe that comes back through the subscription proves it is live.
+                var probeTopic = ProbeMark + Guid.NewGuid().ToString("N");
+                var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _probes[probeTopic] = arrived;
+                using var deadline = new CancellationTokenSource(ProbeTimeout, timeProvider);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                while (!arrived.Task.IsCompleted)
+                {
+                    await subscriber.PublishAsync(new RedisChannel(prefix + probeTopic, RedisChannel.PatternMode.Literal), string.Empty).WaitAsync(timeout.Token).ConfigureAwait(false);
+                    await Task.WhenAny(arrived.Task, Task.Delay(TimeSpan.FromMilliseconds(50), timeProvider, timeout.Token)).ConfigureAwait(false);
+                    timeout.Token.ThrowIfCancellationRequested();
+                }
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                throw RedisConnection.Unavailable(ex);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 throw RedisConnection.Unavailable(ex);
             }
