@@ -28,8 +28,12 @@ public abstract class StoreContractTestBase(TestEngine engine) : IAsyncLifetime
 
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 
+    /// <summary>Releases what a test built on its databases (hosts, listeners) before the databases are dropped.</summary>
+    protected virtual Task DisposeResourcesAsync() => Task.CompletedTask;
+
     async Task IAsyncLifetime.DisposeAsync()
     {
+        await DisposeResourcesAsync();
         foreach (var database in _databases)
         {
             await database.DisposeAsync();

@@ -1,0 +1,392 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using ProxyKit.Relay.Addressing;
+using ProxyKit.Relay.Egress;
+using ProxyKit.Relay.Listeners;
+using ProxyKit.Storage;
+
+namespace ProxyKit.Relay.Instances;
+
+/// <summary>
+/// Creates, lists and deletes proxy instances — each a fresh, never-used IPv6 address on an interface plus local
+/// listener(s) egressing from it — and keeps them in the database, so <see cref="RestoreAsync"/> brings every live
+/// instance back after a restart with the same address and, when free, the same ports.
+/// </summary>
+public sealed class RelayInstanceManager : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, LiveInstance> _live = new(StringComparer.Ordinal);
+    private readonly ProxyKitDatabase _database;
+    private readonly IIPv6AddressAllocator _allocator;
+    private readonly IAddressAssigner _assigner;
+    private readonly IRelayListenerFactory _listeners;
+    private readonly RelayInstanceOptions _options;
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Creates a manager (normally resolved from DI after <c>AddRelayInstances()</c>).</summary>
+    public RelayInstanceManager(
+        ProxyKitDatabase database,
+        IIPv6AddressAllocator allocator,
+        IAddressAssigner assigner,
+        IRelayListenerFactory listeners,
+        IOptions<RelayInstanceOptions> options,
+        TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _database = database;
+        _allocator = allocator;
+        _assigner = assigner;
+        _listeners = listeners;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Gets the live instances.</summary>
+    public IReadOnlyList<RelayInstance> List() => [.. _live.Values.Select(l => l.Snapshot()).OrderBy(i => i.CreatedAt)];
+
+    /// <summary>Gets one instance, or <see langword="null"/>.</summary>
+    public RelayInstance? Get(string id) => _live.TryGetValue(id, out var live) ? live.Snapshot() : null;
+
+    /// <summary>Creates an instance; returns once its address is usable and its listeners accept.</summary>
+    /// <param name="type">What it serves.</param>
+    /// <param name="interfaceName">The interface to put the address on (required, as in the seed).</param>
+    /// <param name="ttl">For a temporary instance: how long it lives; <see langword="null"/> for one that lives until deleted.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<RelayInstanceResult> CreateAsync(RelayInstanceType type, string? interfaceName, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(interfaceName))
+        {
+            return Invalid("Interface name is required (the network interface the instance's IPv6 address is added to).");
+        }
+
+        if (!Enum.IsDefined(type))
+        {
+            return Invalid("type must be http, socks5 or both.");
+        }
+
+        if (ttl is { } life && (life <= TimeSpan.Zero || life > _options.MaxTtl))
+        {
+            return Invalid($"ttl must be between 1 second and {_options.MaxTtl.TotalSeconds:0} seconds.");
+        }
+
+        if (!_options.Prefixes.TryGetValue(interfaceName, out var prefixText) || !IPNetwork.TryParse(prefixText, out var prefix)
+            || prefix.BaseAddress.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return new RelayInstanceResult(null, nameof(AddressAssignmentError.NoGlobalIPv6Prefix),
+                $"No IPv6 prefix is configured for interface '{interfaceName}' (set ProxyKit:Relay:Instances:Prefixes:{interfaceName}).", IsClientError: true);
+        }
+
+        var address = await _allocator.AllocateAsync(prefix, cancellationToken).ConfigureAwait(false);
+        var assigned = await _assigner.AssignAsync(interfaceName, address, cancellationToken).ConfigureAwait(false);
+        if (!assigned.Succeeded)
+        {
+            await _allocator.ReleaseAsync(prefix, address, cancellationToken).ConfigureAwait(false);
+            return new RelayInstanceResult(null, assigned.Error.ToString(), $"Failed to assign IPv6 {address} to '{interfaceName}': {assigned.Message}",
+                IsClientError: assigned.Error is AddressAssignmentError.InterfaceNotFound or AddressAssignmentError.NoGlobalIPv6Prefix);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        var record = new InstanceRecord(Guid.NewGuid().ToString("N"), type, interfaceName, address, prefix, null, null, now, ttl is null ? null : now + ttl.Value);
+        LiveInstance? live = null;
+        try
+        {
+            live = await StartListenersAsync(record).ConfigureAwait(false);
+            await InsertAsync(live.Record, cancellationToken).ConfigureAwait(false);
+            _live[record.Id] = live;
+            return new RelayInstanceResult(live.Snapshot());
+        }
+        catch
+        {
+            if (live is not null)
+            {
+                await live.StopAsync().ConfigureAwait(false);
+            }
+
+            await _assigner.UnassignAsync(interfaceName, address, CancellationToken.None).ConfigureAwait(false);
+            await _allocator.ReleaseAsync(prefix, address, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Deletes an instance: listeners drained and closed, address removed and released, row deleted.</summary>
+    /// <returns>Whether it existed.</returns>
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (!_live.TryRemove(id, out var live))
+        {
+            return false;
+        }
+
+        await live.StopAsync().ConfigureAwait(false);
+        var record = live.Record;
+        await _assigner.UnassignAsync(record.InterfaceName, record.Address, cancellationToken).ConfigureAwait(false);
+        await _allocator.ReleaseAsync(record.Prefix, record.Address, cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var delete = connection.CreateCommand("DELETE FROM relay_instances WHERE id = @id", null).With("id", id);
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Deletes the given instances (unknown ids are ignored); returns how many were deleted.</summary>
+    public async Task<int> DeleteManyAsync(IEnumerable<string> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var deleted = 0;
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        {
+            deleted += await DeleteAsync(id, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Deletes every instance; returns how many.</summary>
+    public Task<int> DeleteAllAsync(CancellationToken cancellationToken = default) => DeleteManyAsync([.. _live.Keys], cancellationToken);
+
+    /// <summary>Deletes temporary instances whose TTL has passed; returns how many.</summary>
+    public Task<int> CleanupExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        var now = _timeProvider.GetUtcNow();
+        return DeleteManyAsync([.. _live.Values.Where(l => l.Record.ExpiresAt <= now).Select(l => l.Record.Id)], cancellationToken);
+    }
+
+    /// <summary>Extends the lifetime of every live instance's address (assigners whose addresses expire by themselves).</summary>
+    public async Task RenewAddressesAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var live in _live.Values)
+        {
+            await _assigner.RenewAsync(live.Record.InterfaceName, live.Record.Address, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Brings back every stored instance (expired temporary ones are deleted instead); returns how many are live.</summary>
+    public async Task<int> RestoreAsync(CancellationToken cancellationToken = default)
+    {
+        var records = await LoadAsync(cancellationToken).ConfigureAwait(false);
+        var now = _timeProvider.GetUtcNow();
+        foreach (var stored in records.Where(r => !_live.ContainsKey(r.Id)))
+        {
+            if (stored.ExpiresAt <= now)
+            {
+                await _assigner.UnassignAsync(stored.InterfaceName, stored.Address, cancellationToken).ConfigureAwait(false);
+                await _allocator.ReleaseAsync(stored.Prefix, stored.Address, cancellationToken).ConfigureAwait(false);
+                await DeleteRowAsync(stored.Id, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var assigned = await _assigner.AssignAsync(stored.InterfaceName, stored.Address, cancellationToken).ConfigureAwait(false);
+            if (!assigned.Succeeded && assigned.Error != AddressAssignmentError.DuplicateAddress)
+            {
+                continue; // left in the database; a later restore retries (e.g. once the interface is back)
+            }
+
+            var live = await StartListenersAsync(stored).ConfigureAwait(false);
+            _live[stored.Id] = live;
+            if (live.Record.HttpPort != stored.HttpPort || live.Record.Socks5Port != stored.Socks5Port)
+            {
+                await UpdatePortsAsync(live.Record, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return _live.Count;
+    }
+
+    /// <summary>Stops every listener (instances stay stored, to be restored) .</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var live in _live.Values)
+        {
+            await live.StopAsync().ConfigureAwait(false);
+        }
+
+        _live.Clear();
+    }
+
+    private static RelayInstanceResult Invalid(string message) => new(null, "invalid_request", message, IsClientError: true);
+
+    // Starts the listeners, on the stored ports when given and free, else on OS-chosen ones.
+    private async Task<LiveInstance> StartListenersAsync(InstanceRecord record)
+    {
+        var freeBind = _assigner.Name == "anyip";
+        RelayListener? http = null, socks = null;
+        try
+        {
+            if (record.Type is RelayInstanceType.Http or RelayInstanceType.Both)
+            {
+                http = StartOne(record, RelayProtocol.Http, record.HttpPort, freeBind);
+            }
+
+            if (record.Type is RelayInstanceType.Socks5 or RelayInstanceType.Both)
+            {
+                socks = StartOne(record, RelayProtocol.Socks5, record.Socks5Port, freeBind);
+            }
+        }
+        catch
+        {
+            if (http is not null)
+            {
+                await http.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        return new LiveInstance(record with { HttpPort = http?.LocalEndPoint.Port, Socks5Port = socks?.LocalEndPoint.Port }, http, socks);
+    }
+
+    private RelayListener StartOne(InstanceRecord record, RelayProtocol protocol, int? port, bool freeBind)
+    {
+        foreach (var candidate in port is { } p ? new[] { p, 0 } : [0])
+        {
+            var listener = _listeners.Create(o =>
+            {
+                o.Name = $"{record.Id}-{protocol.ToString().ToLowerInvariant()}";
+                o.Protocol = protocol;
+                o.ListenEndPoint = new IPEndPoint(IPAddress.Loopback, candidate);
+                o.Egress.Address = record.Address;
+                o.Egress.FreeBind = freeBind;
+                o.Egress.Policy = EgressAddressPolicy.IPv6Only;
+            });
+            try
+            {
+                listener.Start();
+                return listener;
+            }
+            catch (SocketException) when (candidate != 0)
+            {
+                // The old port was taken meanwhile: take a new one.
+            }
+        }
+
+        throw new ProxyKitException($"Could not start the {protocol} listener of instance {record.Id}.");
+    }
+
+    private async Task InsertAsync(InstanceRecord record, CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var insert = connection.CreateCommand(
+                """
+                INSERT INTO relay_instances (id, type, interface_name, address, prefix, http_port, socks5_port, created_at, expires_at)
+                VALUES (@id, @type, @interface_name, @address, @prefix, @http_port, @socks5_port, @created_at, @expires_at)
+                """,
+                null)
+                .With("id", record.Id).With("type", record.Type.ToString().ToLowerInvariant()).With("interface_name", record.InterfaceName)
+                .With("address", record.Address.ToString()).With("prefix", record.Prefix.ToString())
+                .With("http_port", record.HttpPort).With("socks5_port", record.Socks5Port)
+                .With("created_at", record.CreatedAt).With("expires_at", record.ExpiresAt);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task UpdatePortsAsync(InstanceRecord record, CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var update = connection.CreateCommand("UPDATE relay_instances SET http_port = @http_port, socks5_port = @socks5_port WHERE id = @id", null)
+                .With("id", record.Id).With("http_port", record.HttpPort).With("socks5_port", record.Socks5Port);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeleteRowAsync(string id, CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var delete = connection.CreateCommand("DELETE FROM relay_instances WHERE id = @id", null).With("id", id);
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<List<InstanceRecord>> LoadAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var select = connection.CreateCommand(
+                "SELECT id, type, interface_name, address, prefix, http_port, socks5_port, created_at, expires_at FROM relay_instances ORDER BY created_at", null);
+            var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                var records = new List<InstanceRecord>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    records.Add(new InstanceRecord(
+                        reader.GetString(0),
+                        Enum.Parse<RelayInstanceType>(reader.GetString(1), ignoreCase: true),
+                        reader.GetString(2),
+                        IPAddress.Parse(reader.GetString(3)),
+                        IPNetwork.Parse(reader.GetString(4)),
+                        Port(reader, 5),
+                        Port(reader, 6),
+                        reader.GetFieldValue<DateTimeOffset>(7),
+                        reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8)));
+                }
+
+                return records;
+            }
+        }
+    }
+
+    private static int? Port(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : Convert.ToInt32(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private sealed record InstanceRecord(
+        string Id,
+        RelayInstanceType Type,
+        string InterfaceName,
+        IPAddress Address,
+        IPNetwork Prefix,
+        int? HttpPort,
+        int? Socks5Port,
+        DateTimeOffset CreatedAt,
+        DateTimeOffset? ExpiresAt);
+
+    private sealed class LiveInstance(InstanceRecord record, RelayListener? http, RelayListener? socks)
+    {
+        public InstanceRecord Record { get; } = record;
+
+        public RelayInstance Snapshot()
+        {
+            var stats = new[] { http, socks }.OfType<RelayListener>().Select(l => l.GetStats()).ToList();
+            return new RelayInstance(
+                Record.Id,
+                Record.Type,
+                Record.InterfaceName,
+                Record.Address,
+                http?.LocalEndPoint,
+                socks?.LocalEndPoint,
+                Record.CreatedAt,
+                Record.ExpiresAt,
+                new RelayInstanceStats(
+                    stats.Sum(s => s.ConnectionsAccepted),
+                    stats.Sum(s => s.BytesSent),
+                    stats.Sum(s => s.BytesReceived),
+                    stats.Max(s => s.LastActivity),
+                    stats.Max(s => s.Uptime)));
+        }
+
+        public async Task StopAsync()
+        {
+            if (http is not null)
+            {
+                await http.StopAsync().ConfigureAwait(false);
+            }
+
+            if (socks is not null)
+            {
+                await socks.StopAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ProxyKit.Relay.Addressing;
+using ProxyKit.Relay.Instances;
+using ProxyKit.Relay.Listeners;
+using ProxyKit.Relay.Tests.Support;
+using ProxyKit.Storage;
+using ProxyKit.Storage.Migrations;
+using ProxyKit.Testing;
+using ProxyKit.Testing.Storage;
+
+namespace ProxyKit.Relay.Tests.Instances;
+
+public abstract class RelayInstanceManagerContractTests(TestEngine engine) : StoreContractTestBase(engine)
+{
+    private const string Interface = "eth-test";
+    private static readonly IPNetwork Prefix = IPNetwork.Parse("2001:db8:77:1::/64");
+    private readonly List<RelayInstanceManager> _managers = [];
+    private readonly ManualTimeProvider _clock = new();
+
+    [SkippableFact]
+    public async Task CreateAsync_Both_TwoLoopbackListenersAndAFreshAddressStored()
+    {
+        var (manager, database) = await CreateAsync();
+
+        var result = await manager.CreateAsync(RelayInstanceType.Both, Interface);
+
+        var instance = result.Instance.ShouldNotBeNull(result.Message);
+        Prefix.Contains(instance.Address).ShouldBeTrue();
+        instance.HttpEndPoint!.Address.ShouldBe(IPAddress.Loopback);
+        instance.Socks5EndPoint!.Address.ShouldBe(IPAddress.Loopback);
+        instance.HttpEndPoint.Port.ShouldNotBe(instance.Socks5EndPoint.Port);
+        instance.ExpiresAt.ShouldBeNull();
+        manager.Get(instance.Id).ShouldNotBeNull();
+        manager.List().Single().Id.ShouldBe(instance.Id);
+        (await CountRowsAsync(database)).ShouldBe(1);
+        await ShouldAcceptAsync(instance.Socks5EndPoint);
+    }
+
+    [SkippableFact]
+    public async Task CreateAsync_BadRequests_ClientErrorsAndNothingStored()
+    {
+        var (manager, database) = await CreateAsync();
+
+        var missing = await manager.CreateAsync(RelayInstanceType.Socks5, "  ");
+        var unknown = await manager.CreateAsync(RelayInstanceType.Socks5, "wlan9");
+        var ttl = await manager.CreateAsync(RelayInstanceType.Socks5, Interface, TimeSpan.Zero);
+
+        missing.Error.ShouldBe("invalid_request");
+        missing.Message.ShouldStartWith("Interface name is required");
+        missing.IsClientError.ShouldBeTrue();
+        unknown.Error.ShouldBe(nameof(AddressAssignmentError.NoGlobalIPv6Prefix));
+        ttl.Error.ShouldBe("invalid_request");
+        (await CountRowsAsync(database)).ShouldBe(0);
+        manager.List().ShouldBeEmpty();
+    }
+
+    [SkippableFact]
+    public async Task CreateAsync_AssignmentFails_ErrorAddressReleasedNothingStored()
+    {
+        var (manager, database) = await CreateAsync(new FailingAssigner());
+
+        var result = await manager.CreateAsync(RelayInstanceType.Http, Interface);
+
+        result.Instance.ShouldBeNull();
+        result.Error.ShouldBe(nameof(AddressAssignmentError.AccessDenied));
+        result.Message!.ShouldStartWith("Failed to assign IPv6");
+        result.IsClientError.ShouldBeFalse();
+        (await CountRowsAsync(database)).ShouldBe(0);
+    }
+
+    [SkippableFact]
+    public async Task DeleteAsync_Instance_ListenersClosedRowGoneAddressReleased()
+    {
+        var (manager, database) = await CreateAsync();
+        var instance = (await manager.CreateAsync(RelayInstanceType.Socks5, Interface)).Instance!;
+
+        (await manager.DeleteAsync(instance.Id)).ShouldBeTrue();
+
+        manager.Get(instance.Id).ShouldBeNull();
+        (await CountRowsAsync(database)).ShouldBe(0);
+        await ShouldRefuseAsync(instance.Socks5EndPoint!);
+        (await manager.DeleteAsync(instance.Id)).ShouldBeFalse();
+    }
+
+    [SkippableFact]
+    public async Task DeleteManyAndAll_CountOnlyWhatExisted()
+    {
+        var (manager, database) = await CreateAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await manager.CreateAsync(RelayInstanceType.Http, Interface)).Instance!.Id);
+        }
+
+        (await manager.DeleteManyAsync([ids[0], ids[1], ids[1], "no-such-id"])).ShouldBe(2);
+        (await manager.DeleteAllAsync()).ShouldBe(1);
+        (await CountRowsAsync(database)).ShouldBe(0);
+    }
+
+    [SkippableFact]
+    public async Task CleanupExpiredAsync_TemporaryInstancePastItsTtl_Removed()
+    {
+        var (manager, _) = await CreateAsync();
+        var temporary = (await manager.CreateAsync(RelayInstanceType.Socks5, Interface, TimeSpan.FromSeconds(60))).Instance!;
+        var permanent = (await manager.CreateAsync(RelayInstanceType.Socks5, Interface)).Instance!;
+        temporary.ExpiresAt.ShouldBe(temporary.CreatedAt + TimeSpan.FromSeconds(60));
+
+        _clock.Advance(TimeSpan.FromSeconds(59));
+        (await manager.CleanupExpiredAsync()).ShouldBe(0);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        (await manager.CleanupExpiredAsync()).ShouldBe(1);
+
+        manager.List().Select(i => i.Id).ShouldBe([permanent.Id]);
+    }
+
+    [SkippableFact]
+    public async Task RestoreAsync_AfterRestart_SameInstancesAddressesAndPorts()
+    {
+        var (first, database) = await CreateAsync();
+        var a = (await first.CreateAsync(RelayInstanceType.Both, Interface)).Instance!;
+        var b = (await first.CreateAsync(RelayInstanceType.Http, Interface, TimeSpan.FromHours(1))).Instance!;
+        await first.DisposeAsync(); // the host goes away; its instances stay stored
+
+        var second = Manager(database, new NullAddressAssigner());
+        (await second.RestoreAsync()).ShouldBe(2);
+
+        var restored = second.List();
+        restored.Select(i => (i.Id, i.Address, i.HttpEndPoint, i.Socks5EndPoint)).ShouldBe([(a.Id, a.Address, a.HttpEndPoint, a.Socks5EndPoint), (b.Id, b.Address, b.HttpEndPoint, b.Socks5EndPoint)]);
+        await ShouldAcceptAsync(a.Socks5EndPoint!);
+    }
+
+    protected override async Task DisposeResourcesAsync()
+    {
+        foreach (var manager in _managers)
+        {
+            await manager.DisposeAsync();
+        }
+    }
+
+    private async Task<(RelayInstanceManager Manager, ProxyKitDatabase Database)> CreateAsync(IAddressAssigner? assigner = null)
+    {
+        var database = await CreateProxyKitDatabaseAsync();
+        await new MigrationRunner(database, [MigrationModule.FromAssembly("relay", typeof(RelayInstanceManager).Assembly)], TimeProvider.System).RunAsync();
+        return (Manager(database, assigner ?? new NullAddressAssigner()), database);
+    }
+
+    private RelayInstanceManager Manager(ProxyKitDatabase database, IAddressAssigner assigner)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_clock);
+        services.AddProxyKitRelay();
+        var provider = services.BuildServiceProvider();
+        var options = new RelayInstanceOptions();
+        options.Prefixes[Interface] = Prefix.ToString();
+        var allocator = new PersistentAddressAllocator(database, Options.Create(new AddressAllocatorOptions()), _clock);
+        var manager = new RelayInstanceManager(database, allocator, assigner, provider.GetRequiredService<IRelayListenerFactory>(), Options.Create(options), _clock);
+        _managers.Add(manager);
+        return manager;
+    }
+
+    private static async Task<long> CountRowsAsync(ProxyKitDatabase database)
+    {
+        var connection = await database.OpenConnectionAsync();
+        await using (connection)
+        {
+            using var count = connection.CreateCommand("SELECT COUNT(*) FROM relay_instances", null);
+            return Convert.ToInt64(await count.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static async Task ShouldAcceptAsync(IPEndPoint endPoint)
+    {
+        using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endPoint);
+        socket.Connected.ShouldBeTrue();
+    }
+
+    private static async Task ShouldRefuseAsync(IPEndPoint endPoint)
+    {
+        using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var error = await Should.ThrowAsync<SocketException>(async () => await socket.ConnectAsync(endPoint));
+        error.SocketErrorCode.ShouldBe(SocketError.ConnectionRefused);
+    }
+
+    private sealed class FailingAssigner : IAddressAssigner
+    {
+        public string Name => "failing";
+
+        public ValueTask<AddressAssignmentResult> AssignAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(new AddressAssignmentResult(AddressAssignmentError.AccessDenied, "needs CAP_NET_ADMIN"));
+
+        public ValueTask<AddressAssignmentResult> RenewAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(AddressAssignmentResult.Success);
+
+        public ValueTask<AddressAssignmentResult> UnassignAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(AddressAssignmentResult.Success);
+    }
+}
+
+public sealed class SqliteRelayInstanceManagerTests() : RelayInstanceManagerContractTests(TestEngine.Sqlite);
+
+public sealed class PostgresRelayInstanceManagerTests() : RelayInstanceManagerContractTests(TestEngine.Postgres);
