@@ -1,5 +1,6 @@
 using ProxyKit.Server.Composition;
 using ProxyKit.Server.Health;
+using ProxyKit.Server.ProxyInstances;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddProxyKitServer(builder.Configuration, builder.Environment);
@@ -7,6 +8,7 @@ builder.Services.AddProxyKitServer(builder.Configuration, builder.Environment);
 var app = builder.Build();
 app.MapOpenApi();
 app.MapHealthEndpoints();
+app.MapProxyInstanceEndpoints();
 app.Run();
 
 /// <summary>The sample server's entry point (public for <c>WebApplicationFactory</c> tests).</summary>

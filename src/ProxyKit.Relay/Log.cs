@@ -19,4 +19,10 @@ internal static partial class Log
 
     [LoggerMessage(2004, LogLevel.Error, "Relay listener {Name}: unexpected failure in a client connection")]
     public static partial void ConnectionCrashed(ILogger logger, Exception exception, string name);
+
+    [LoggerMessage(2010, LogLevel.Information, "Proxy instances restored: {Count} live")]
+    public static partial void InstancesRestored(ILogger logger, int count);
+
+    [LoggerMessage(2011, LogLevel.Error, "Proxy instance maintenance failed (restore, expiry or address renewal); retrying on the next tick")]
+    public static partial void InstanceMaintenanceFailed(ILogger logger, Exception exception);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ProxyKit.Sqlite;
+using ProxyKit.Relay.Instances;
 using ProxyKit.Server.Health;
 
 namespace ProxyKit.Server.Composition;
@@ -9,7 +10,7 @@ namespace ProxyKit.Server.Composition;
 internal static class ServerComposition
 {
     /// <summary>The configuration sections under <c>ProxyKit</c> the server understands; any other is a typo and fails the start.</summary>
-    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Pool", "Accounts", "ExternalSocks", "WireGuard"];
+    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Instances", "Pool", "Accounts", "ExternalSocks", "WireGuard"];
 
     public static IServiceCollection AddProxyKitServer(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
@@ -42,7 +43,7 @@ internal static class ServerComposition
             coordination.UseRedis(proxyKit.GetSection("Redis"));
         }
 
-        services.AddProxyKitRelay(proxyKit.GetSection("Relay"));
+        services.AddProxyKitRelay(proxyKit.GetSection("Relay")).AddRelayInstances(proxyKit.GetSection("Instances"));
         services.AddProxyKitPool(proxyKit.GetSection("Pool"));
         services.AddProxyKitAccounts(proxyKit.GetSection("Accounts"));
         services.AddProxyKitExternalSocks(proxyKit.GetSection("ExternalSocks"));

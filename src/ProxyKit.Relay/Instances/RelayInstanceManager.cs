@@ -45,7 +45,7 @@ public sealed class RelayInstanceManager : IAsyncDisposable
     }
 
     /// <summary>Gets the live instances.</summary>
-    public IReadOnlyList<RelayInstance> List() => [.. _live.Values.Select(l => l.Snapshot()).OrderBy(i => i.CreatedAt)];
+    public IReadOnlyList<RelayInstance> List() => [.. _live.Values.Select(l => l.Snapshot()).OrderBy(i => i.CreatedAt).ThenBy(i => i.Id, StringComparer.Ordinal)];
 
     /// <summary>Gets one instance, or <see langword="null"/>.</summary>
     public RelayInstance? Get(string id) => _live.TryGetValue(id, out var live) ? live.Snapshot() : null;

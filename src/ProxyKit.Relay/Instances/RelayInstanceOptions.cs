@@ -6,6 +6,13 @@ public sealed class RelayInstanceOptions
     /// <summary>Gets the IPv6 prefix to allocate from, per interface name (e.g. <c>"eth0": "2001:db8:1:2::/64"</c>).</summary>
     public Dictionary<string, string> Prefixes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Gets or sets how addresses are put on interfaces: <see cref="InstanceAddressAssigner.Linux"/> (the <c>ip</c> command;
+    /// the default on Linux; needs CAP_NET_ADMIN) or <see cref="InstanceAddressAssigner.None"/> (the addresses already
+    /// work on this host, e.g. an AnyIP-routed prefix). Another <c>IAddressAssigner</c> registered in DI wins over both.
+    /// </summary>
+    public InstanceAddressAssigner Assigner { get; set; } = InstanceAddressAssigner.Linux;
+
     /// <summary>Gets or sets how long an assigned address lives unless renewed (renewed every third of it). Defaults to 10 minutes.</summary>
     public TimeSpan AddressLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -14,4 +21,14 @@ public sealed class RelayInstanceOptions
 
     /// <summary>Gets or sets the longest TTL a temporary instance may ask for. Defaults to 7 days.</summary>
     public TimeSpan MaxTtl { get; set; } = TimeSpan.FromDays(7);
+}
+
+/// <summary>The built-in ways to put instance addresses on interfaces.</summary>
+public enum InstanceAddressAssigner
+{
+    /// <summary>Linux <c>ip -6 addr add ... nodad valid_lft ...</c> (<see cref="Addressing.LinuxIpCommandAssigner"/>).</summary>
+    Linux,
+
+    /// <summary>Nothing to do: the addresses are already usable (<see cref="Addressing.NullAddressAssigner"/>).</summary>
+    None,
 }

@@ -12,8 +12,8 @@ public static class RelayInstancesRelayBuilderExtensions
 {
     /// <summary>
     /// Registers <see cref="RelayInstanceManager"/>, the address allocator, and a hosted service that restores instances at
-    /// start and reaps expired ones. The <see cref="IAddressAssigner"/> defaults to <see cref="LinuxIpCommandAssigner"/> on
-    /// Linux (register another before calling this to change it; ProxyKit.Windows brings the Windows one).
+    /// start and reaps expired ones. The <see cref="IAddressAssigner"/> follows <see cref="RelayInstanceOptions.Assigner"/>
+    /// unless one is registered before calling this (ProxyKit.Windows brings the Windows one).
     /// </summary>
     public static IRelayBuilder AddRelayInstances(this IRelayBuilder builder, Action<RelayInstanceOptions>? configure = null)
     {
@@ -21,22 +21,41 @@ public static class RelayInstancesRelayBuilderExtensions
         var services = builder.Services;
         builder.AddAddressAllocator();
         services.AddProxyKitOptions<RelayInstanceOptions, RelayInstanceOptionsValidator>();
+        return AddCore(builder, configure);
+    }
+
+    /// <summary>Adds proxy instances with options bound from <paramref name="section"/> (unknown keys are an error).</summary>
+    public static IRelayBuilder AddRelayInstances(this IRelayBuilder builder, Microsoft.Extensions.Configuration.IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        builder.AddRelayInstances();
+        builder.Services.AddOptions<RelayInstanceOptions>().BindStrict(section);
+        return builder;
+    }
+
+    private static IRelayBuilder AddCore(IRelayBuilder builder, Action<RelayInstanceOptions>? configure)
+    {
+        var services = builder.Services;
         if (configure is not null)
         {
             services.Configure(configure);
         }
 
-        if (OperatingSystem.IsLinux())
-        {
-            services.TryAddSingleton<IAddressAssigner>(CreateLinuxAssigner);
-        }
+        services.TryAddSingleton<IAddressAssigner>(CreateAssigner);
 
         services.TryAddSingleton<RelayInstanceManager>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RelayInstancesHostedService>());
         return builder;
     }
 
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private static IAddressAssigner CreateLinuxAssigner(IServiceProvider services) =>
-        new LinuxIpCommandAssigner(services.GetRequiredService<IOptions<RelayInstanceOptions>>().Value.AddressLifetime);
+    private static IAddressAssigner CreateAssigner(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<RelayInstanceOptions>>().Value;
+        return options.Assigner switch
+        {
+            InstanceAddressAssigner.None => new NullAddressAssigner(),
+            _ when OperatingSystem.IsLinux() => new LinuxIpCommandAssigner(options.AddressLifetime),
+            _ => throw new ProxyKitException("ProxyKit:Instances:Assigner 'Linux' needs Linux; on Windows reference ProxyKit.Windows, elsewhere use 'None'."),
+        };
+    }
 }

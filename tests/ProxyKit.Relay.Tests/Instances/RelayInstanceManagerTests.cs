@@ -129,7 +129,7 @@ public abstract class RelayInstanceManagerContractTests(TestEngine engine) : Sto
         (await second.RestoreAsync()).ShouldBe(2);
 
         var restored = second.List();
-        restored.Select(i => (i.Id, i.Address, i.HttpEndPoint, i.Socks5EndPoint)).ShouldBe([(a.Id, a.Address, a.HttpEndPoint, a.Socks5EndPoint), (b.Id, b.Address, b.HttpEndPoint, b.Socks5EndPoint)]);
+        restored.Select(i => (i.Id, i.Address, i.HttpEndPoint, i.Socks5EndPoint)).ShouldBe([(a.Id, a.Address, a.HttpEndPoint, a.Socks5EndPoint), (b.Id, b.Address, b.HttpEndPoint, b.Socks5EndPoint)], ignoreOrder: true);
         await ShouldAcceptAsync(a.Socks5EndPoint!);
     }
 

@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using ProxyKit.Relay.Instances;
+
+namespace ProxyKit.Server.ProxyInstances;
+
+/// <summary>Seed 000: IPv6 proxy instances under <c>/api</c>, with the seed's request and response fields.</summary>
+internal static class ProxyInstanceEndpoints
+{
+    public static IEndpointRouteBuilder MapProxyInstanceEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api").WithTags("IPv6 proxies");
+
+        api.MapPost("/create_proxy", async (CreateProxyRequest? body, RelayInstanceManager manager, CancellationToken ct) =>
+            await CreateAsync(manager, body?.Type, body?.Interface, ttlSeconds: null, ct))
+            .WithSummary("Creates a proxy instance with a new, never-used IPv6 address.");
+
+        api.MapPost("/proxy/create_temp", async (CreateTempProxyRequest? body, RelayInstanceManager manager, Microsoft.Extensions.Options.IOptions<RelayInstanceOptions> options, CancellationToken ct) =>
+        {
+            if (body?.Ttl is not { } ttl || ttl <= 0)
+            {
+                return Error(400, "ttl (seconds, greater than 0) is required.");
+            }
+
+            // The interface is optional here: the only configured one is used when there is exactly one.
+            var interfaceName = body.Interface ?? (options.Value.Prefixes.Count == 1 ? options.Value.Prefixes.Keys.Single() : null);
+            return await CreateAsync(manager, body.Type, interfaceName, ttl, ct);
+        }).WithSummary("Creates a temporary proxy instance that is removed after ttl seconds.");
+
+        api.MapGet("/list_proxies", (RelayInstanceManager manager) =>
+        {
+            var proxies = manager.List().Select(Describe).ToList();
+            return TypedResults.Json(new { proxies, total = proxies.Count });
+        }).WithSummary("Lists every proxy instance with its stats.");
+
+        api.MapGet("/proxy/{id}", (string id, RelayInstanceManager manager) =>
+            manager.Get(id) is { } instance ? Results.Json(Describe(instance)) : Error(404, $"Proxy {id} not found."))
+            .WithSummary("One proxy instance with its stats.");
+
+        api.MapDelete("/proxy/{id}", async (string id, RelayInstanceManager manager, CancellationToken ct) =>
+            await manager.DeleteAsync(id, ct) ? Results.Json(new { message = $"Proxy {id} deleted." }) : Error(404, $"Proxy {id} not found."))
+            .WithSummary("Deletes a proxy instance: listeners closed, address removed.");
+
+        api.MapPost("/proxy/bulk_delete", async (BulkDeleteRequest? body, RelayInstanceManager manager, CancellationToken ct) =>
+        {
+            if (body?.DeleteAll == true)
+            {
+                return Results.Json(new { deleted_count = await manager.DeleteAllAsync(ct) });
+            }
+
+            if (body?.InstanceIds is not { Count: > 0 } ids)
+            {
+                return Error(400, "Give instance_ids (a non-empty list) or delete_all: true.");
+            }
+
+            return Results.Json(new { deleted_count = await manager.DeleteManyAsync(ids, ct) });
+        }).WithSummary("Deletes several instances, or all of them.");
+
+        api.MapPost("/cleanup", async (RelayInstanceManager manager, CancellationToken ct) =>
+            Results.Json(new { cleaned_instances = await manager.CleanupExpiredAsync(ct) }))
+            .WithSummary("Removes temporary instances whose TTL has passed (a background loop does it too).");
+
+        api.MapGet("/stats", (RelayInstanceManager manager, Microsoft.Extensions.Options.IOptions<RelayInstanceOptions> options) =>
+        {
+            var instances = manager.List();
+            return Results.Json(new
+            {
+                total_proxies = instances.Count,
+                total_connections = instances.Sum(i => i.Stats.Connections),
+                total_bytes_sent = instances.Sum(i => i.Stats.BytesSent),
+                total_bytes_received = instances.Sum(i => i.Stats.BytesReceived),
+                interfaces = options.Value.Prefixes.Select(p => new
+                {
+                    name = p.Key,
+                    prefix = p.Value,
+                    proxies = instances.Count(i => i.InterfaceName == p.Key),
+                }),
+            });
+        }).WithSummary("Totals over every instance, and the interfaces.");
+
+        return endpoints;
+    }
+
+    private static async Task<IResult> CreateAsync(RelayInstanceManager manager, string? type, string? interfaceName, double? ttlSeconds, CancellationToken ct)
+    {
+        RelayInstanceType? parsed = type?.ToLowerInvariant() switch
+        {
+            "http" => RelayInstanceType.Http,
+            "socks5" => RelayInstanceType.Socks5,
+            "both" => RelayInstanceType.Both,
+            _ => null,
+        };
+        if (parsed is null)
+        {
+            return Error(400, "type must be \"http\", \"socks5\" or \"both\".");
+        }
+
+        var result = await manager.CreateAsync(parsed.Value, interfaceName, ttlSeconds is { } s ? TimeSpan.FromSeconds(s) : null, ct);
+        if (result.Instance is { } instance)
+        {
+            return Results.Json(Describe(instance));
+        }
+
+        return Error(result.IsClientError ? 400 : 500, result.Message ?? result.Error ?? "Failed to create the proxy.");
+    }
+
+    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
+
+    private static Dictionary<string, object?> Describe(RelayInstance instance)
+    {
+        var description = new Dictionary<string, object?>
+        {
+            ["instance_id"] = instance.Id,
+            ["ipv6_address"] = instance.Address.ToString(),
+            ["interface"] = instance.InterfaceName,
+            ["type"] = instance.Type.ToString().ToLowerInvariant(),
+            ["created_at"] = UnixSeconds(instance.CreatedAt),
+        };
+        if (instance.Type == RelayInstanceType.Both)
+        {
+            description["endpoints"] = new Dictionary<string, string>
+            {
+                ["http"] = instance.HttpEndPoint!.ToString(),
+                ["socks5"] = instance.Socks5EndPoint!.ToString(),
+            };
+        }
+        else
+        {
+            description["proxy_endpoint"] = (instance.HttpEndPoint ?? instance.Socks5EndPoint)!.ToString();
+        }
+
+        if (instance.ExpiresAt is { } expires)
+        {
+            description["expires_at"] = UnixSeconds(expires);
+        }
+
+        description["stats"] = new Dictionary<string, object?>
+        {
+            ["connections"] = instance.Stats.Connections,
+            ["bytes_sent"] = instance.Stats.BytesSent,
+            ["bytes_received"] = instance.Stats.BytesReceived,
+            ["last_activity_ts"] = instance.Stats.LastActivity is { } last ? UnixSeconds(last) : null,
+            ["uptime"] = Math.Round(instance.Stats.Uptime.TotalSeconds, 3),
+        };
+        return description;
+    }
+
+    // The seed's timestamps are Unix seconds with a fraction (Python's time.time()).
+    private static double UnixSeconds(DateTimeOffset instant) => Math.Round(instant.ToUnixTimeMilliseconds() / 1000.0, 3);
+}
+
+/// <summary>The body of <c>POST /api/create_proxy</c>.</summary>
+/// <param name="Type"><c>http</c>, <c>socks5</c> or <c>both</c>.</param>
+/// <param name="Interface">The network interface for the new address (required).</param>
+public sealed record CreateProxyRequest(string? Type, string? Interface);
+
+/// <summary>The body of <c>POST /api/proxy/create_temp</c>.</summary>
+/// <param name="Type"><c>http</c>, <c>socks5</c> or <c>both</c>.</param>
+/// <param name="Ttl">Seconds the instance lives.</param>
+/// <param name="Interface">The network interface (optional when exactly one is configured).</param>
+public sealed record CreateTempProxyRequest(string? Type, double? Ttl, string? Interface);
+
+/// <summary>The body of <c>POST /api/proxy/bulk_delete</c>.</summary>
+/// <param name="InstanceIds">The instances to delete.</param>
+/// <param name="DeleteAll">Delete every instance.</param>
+public sealed record BulkDeleteRequest(IReadOnlyList<string>? InstanceIds, bool? DeleteAll);
