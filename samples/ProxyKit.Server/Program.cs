@@ -1,4 +1,5 @@
 using ProxyKit.Server.Composition;
+using ProxyKit.Server.Errors;
 using ProxyKit.Server.Health;
 using ProxyKit.Server.ProxyInstances;
 
@@ -6,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddProxyKitServer(builder.Configuration, builder.Environment);
 
 var app = builder.Build();
+app.UseBadRequestBodyErrors();
 app.MapOpenApi();
 app.MapHealthEndpoints();
 app.MapProxyInstanceEndpoints();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ProxyKit.Sqlite;
 using ProxyKit.Relay.Instances;
+using ProxyKit.Server.Errors;
 using ProxyKit.Server.Health;
 
 namespace ProxyKit.Server.Composition;
@@ -52,6 +53,7 @@ internal static class ServerComposition
         // The seeds' HTTP shapes are snake_case.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddOpenApi();
+        services.AddBadRequestBodyErrors();
         services.AddSingleton<HealthReporter>();
         return services;
     }

@@ -11,7 +11,7 @@ namespace ProxyKit.Relay.Addressing;
 /// itself if this process dies and stops renewing). Runs the <c>ip</c> command directly, never through a shell.
 /// </summary>
 [SupportedOSPlatform("linux")]
-public sealed class LinuxIpCommandAssigner : IAddressAssigner
+public sealed class LinuxIpCommandAssigner : IAddressAssigner, IInterfacePrefixDiscovery
 {
     private readonly TimeSpan _lifetime;
     private readonly string _ip;

@@ -72,11 +72,10 @@ public sealed class RelayInstanceManager : IAsyncDisposable
             return Invalid($"ttl must be between 1 second and {_options.MaxTtl.TotalSeconds:0} seconds.");
         }
 
-        if (!_options.Prefixes.TryGetValue(interfaceName, out var prefixText) || !IPNetwork.TryParse(prefixText, out var prefix)
-            || prefix.BaseAddress.AddressFamily != AddressFamily.InterNetworkV6)
+        var (prefix, prefixError) = await ResolvePrefixAsync(interfaceName, cancellationToken).ConfigureAwait(false);
+        if (prefixError is not null)
         {
-            return new RelayInstanceResult(null, nameof(AddressAssignmentError.NoGlobalIPv6Prefix),
-                $"No IPv6 prefix is configured for interface '{interfaceName}' (set ProxyKit:Relay:Instances:Prefixes:{interfaceName}).", IsClientError: true);
+            return prefixError;
         }
 
         var address = await _allocator.AllocateAsync(prefix, cancellationToken).ConfigureAwait(false);
@@ -207,6 +206,40 @@ public sealed class RelayInstanceManager : IAsyncDisposable
         }
 
         _live.Clear();
+    }
+
+    // The configured prefix of the interface, else (when the assigner can read interfaces) its first global /64-or-shorter prefix.
+    private async Task<(IPNetwork Prefix, RelayInstanceResult? Error)> ResolvePrefixAsync(string interfaceName, CancellationToken cancellationToken)
+    {
+        if (_options.Prefixes.TryGetValue(interfaceName, out var configured) && IPNetwork.TryParse(configured, out var prefix))
+        {
+            return (prefix, null);
+        }
+
+        if (_assigner is IInterfacePrefixDiscovery discovery)
+        {
+            IReadOnlyList<IPNetwork> found;
+            try
+            {
+                found = await discovery.GetGlobalPrefixesAsync(interfaceName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ProxyKitException ex)
+            {
+                return (default, new RelayInstanceResult(null, nameof(AddressAssignmentError.InterfaceNotFound),
+                    $"Interface '{interfaceName}' cannot be used: {ex.Message}", IsClientError: true));
+            }
+
+            foreach (var candidate in found)
+            {
+                if (candidate.PrefixLength <= 64 && candidate.PrefixLength >= 16)
+                {
+                    return (candidate, null);
+                }
+            }
+        }
+
+        return (default, new RelayInstanceResult(null, nameof(AddressAssignmentError.NoGlobalIPv6Prefix),
+            $"Interface '{interfaceName}' has no global IPv6 prefix of /64 or shorter, and none is configured (ProxyKit:Instances:Prefixes:{interfaceName}).", IsClientError: true));
     }
 
     private static RelayInstanceResult Invalid(string message) => new(null, "invalid_request", message, IsClientError: true);

@@ -60,4 +60,44 @@ public sealed class RelayInstanceEgressTests
             await assigner.RemoveRouteAsync();
         }
     }
+
+    [SkippableFact]
+    public async Task CreateAsync_NoConfiguredPrefix_TakesTheInterfacesOwnGlobalPrefixAndAssignsThere()
+    {
+        Skip.IfNot(await ProcessRunner.IsRootAsync(), "needs root to create a veth pair and assign addresses");
+        var id = System.Security.Cryptography.RandomNumberGenerator.GetHexString(6, lowercase: true);
+        var link = $"pkd{id}";
+        var prefix = IPNetwork.Parse($"2001:db8:d:{System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, 0xffff):x}::/64");
+        (await ProcessRunner.RunAsync("ip", ["link", "add", link, "type", "veth", "peer", "name", $"pke{id}"])).ExitCode.ShouldBe(0);
+        try
+        {
+            (await ProcessRunner.RunAsync("ip", ["-6", "addr", "add", $"{prefix.BaseAddress}1/64", "dev", link, "nodad"])).ExitCode.ShouldBe(0);
+            (await ProcessRunner.RunAsync("ip", ["link", "set", link, "up"])).ExitCode.ShouldBe(0);
+            await using var test = await TestDatabase.CreateAsync(TestEngine.Sqlite);
+            await new MigrationRunner(test.Database, [MigrationModule.FromAssembly("relay", typeof(RelayInstanceManager).Assembly)], TimeProvider.System).RunAsync();
+            var services = new ServiceCollection().AddProxyKitRelay().Services.BuildServiceProvider();
+            await using var manager = new RelayInstanceManager(
+                test.Database,
+                new PersistentAddressAllocator(test.Database, Options.Create(new AddressAllocatorOptions()), TimeProvider.System),
+                new LinuxIpCommandAssigner(TimeSpan.FromMinutes(2)),
+                services.GetRequiredService<IRelayListenerFactory>(),
+                Options.Create(new RelayInstanceOptions()),
+                TimeProvider.System);
+
+            var created = await manager.CreateAsync(RelayInstanceType.Socks5, link);
+            var unknown = await manager.CreateAsync(RelayInstanceType.Socks5, "pknone0");
+
+            var instance = created.Instance.ShouldNotBeNull(created.Message);
+            prefix.Contains(instance.Address).ShouldBeTrue();
+            (await ProcessRunner.RunAsync("ip", ["-6", "addr", "show", "dev", link])).StandardOutput.ShouldContain($"{instance.Address}/128");
+            unknown.Error.ShouldBe(nameof(AddressAssignmentError.InterfaceNotFound));
+            unknown.IsClientError.ShouldBeTrue();
+            (await manager.DeleteAsync(instance.Id)).ShouldBeTrue();
+            (await ProcessRunner.RunAsync("ip", ["-6", "addr", "show", "dev", link])).StandardOutput.ShouldNotContain($"{instance.Address}/128");
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("ip", ["link", "del", link]);
+        }
+    }
 }

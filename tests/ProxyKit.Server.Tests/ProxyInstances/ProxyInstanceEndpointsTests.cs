@@ -56,13 +56,24 @@ public sealed class ProxyInstanceEndpointsTests : IAsyncLifetime
     [Theory]
     [InlineData("""{"type":"socks5"}""", "Interface name is required")]
     [InlineData("""{"type":"socks4","interface":"eth0"}""", "type must be")]
-    [InlineData("""{"type":"http","interface":"wlan7"}""", "No IPv6 prefix is configured for interface 'wlan7'")]
+    [InlineData("""{"type":"http","interface":"wlan7"}""", "Interface 'wlan7' has no global IPv6 prefix")]
     public async Task CreateProxy_BadRequest_400WithErrorMessage(string json, string message)
     {
         using var response = await _client.PostAsync("/api/create_proxy", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!.ShouldContain(message);
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("""{"type": 5, "interface": "eth0"}""")]
+    public async Task CreateProxy_MalformedBody_400InTheErrorShape(string json)
+    {
+        using var response = await _client.PostAsync("/api/create_proxy", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!.ShouldStartWith("Invalid request");
     }
 
     [Fact]
