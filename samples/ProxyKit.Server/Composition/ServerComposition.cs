@@ -4,6 +4,8 @@ using ProxyKit.Sqlite;
 using ProxyKit.Relay.Instances;
 using ProxyKit.Server.Errors;
 using ProxyKit.Server.Health;
+using ProxyKit.Server.ProxyInstances;
+using ProxyKit.Configuration;
 
 namespace ProxyKit.Server.Composition;
 
@@ -11,7 +13,7 @@ namespace ProxyKit.Server.Composition;
 internal static class ServerComposition
 {
     /// <summary>The configuration sections under <c>ProxyKit</c> the server understands; any other is a typo and fails the start.</summary>
-    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Instances", "Pool", "Accounts", "ExternalSocks", "WireGuard"];
+    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Instances", "InstanceTest", "Pool", "Accounts", "ExternalSocks", "WireGuard"];
 
     public static IServiceCollection AddProxyKitServer(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
@@ -55,6 +57,8 @@ internal static class ServerComposition
         services.AddOpenApi();
         services.AddBadRequestBodyErrors();
         services.AddSingleton<HealthReporter>();
+        services.AddOptions<InstanceTestOptions>().BindStrict(proxyKit.GetSection("InstanceTest")).ValidateOnStart();
+        services.AddSingleton<InstanceTester>();
         return services;
     }
 

@@ -37,6 +37,14 @@ internal static class ProxyInstanceEndpoints
             manager.Get(id) is { } instance ? Results.Json(Describe(instance)) : Error(404, $"Proxy {id} not found."))
             .WithSummary("One proxy instance with its stats.");
 
+        api.MapGet("/proxy/{id}/test", async (string id, RelayInstanceManager manager, InstanceTester tester, CancellationToken ct) =>
+            manager.Get(id) is { } instance ? Results.Json(await tester.TestAsync(instance, ct)) : Error(404, $"Proxy {id} not found."))
+            .WithSummary("Fetches the configured echo URL through the instance and reports the egress IP it saw.");
+
+        api.MapGet("/echo/ip", (HttpContext context) =>
+            Results.Json(new { ip = context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4().ToString() : context.Connection.RemoteIpAddress?.ToString() }))
+            .WithSummary("Answers with the caller's address: the echo for /api/proxy/{id}/test, served offline.");
+
         api.MapDelete("/proxy/{id}", async (string id, RelayInstanceManager manager, CancellationToken ct) =>
             await manager.DeleteAsync(id, ct) ? Results.Json(new { message = $"Proxy {id} deleted." }) : Error(404, $"Proxy {id} not found."))
             .WithSummary("Deletes a proxy instance: listeners closed, address removed.");

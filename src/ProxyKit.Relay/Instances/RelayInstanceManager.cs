@@ -247,7 +247,8 @@ public sealed class RelayInstanceManager : IAsyncDisposable
     // Starts the listeners, on the stored ports when given and free, else on OS-chosen ones.
     private async Task<LiveInstance> StartListenersAsync(InstanceRecord record)
     {
-        var freeBind = _assigner.Name == "anyip";
+        // Addresses nobody configures on an interface (AnyIP routes, "already usable") are bound with IPV6_FREEBIND.
+        var freeBind = _assigner.Name is "anyip" or "none";
         RelayListener? http = null, socks = null;
         try
         {

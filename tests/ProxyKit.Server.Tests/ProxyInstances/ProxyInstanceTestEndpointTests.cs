@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace ProxyKit.Server.Tests.ProxyInstances;
+
+public sealed class ProxyInstanceTestEndpointTests
+{
+    [Fact]
+    public async Task Test_NoEchoConfigured_ReportsItInsteadOfFailingSilently()
+    {
+        await using var factory = new ServerFactory()
+            .With("ProxyKit:Instances:Assigner", "None")
+            .With("ProxyKit:Instances:Prefixes:eth0", "2001:db8:98::/64");
+        using var client = factory.CreateClient();
+        var created = await (await client.PostAsJsonAsync("/api/create_proxy", new { type = "socks5", @interface = "eth0" })).Content.ReadFromJsonAsync<JsonElement>();
+
+        var result = await client.GetFromJsonAsync<JsonElement>($"/api/proxy/{created.GetProperty("instance_id").GetString()}/test");
+        using var missing = await client.GetAsync("/api/proxy/nope/test");
+
+        result.GetProperty("success").GetBoolean().ShouldBeFalse();
+        result.GetProperty("error").GetString()!.ShouldContain("ProxyKit:InstanceTest:EchoUrl");
+        missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [SkippableFact]
+    public async Task Test_EchoReachableOverIPv6_ReportsTheInstancesOwnAddress()
+    {
+        Skip.IfNot(Environment.UserName == "root" && OperatingSystem.IsLinux(), "needs root to add a documentation address and an AnyIP route");
+        var block = $"2001:db8:{RandomNumberGenerator.GetInt32(0x100, 0xfff):x}:{RandomNumberGenerator.GetInt32(1, 0xffff):x}";
+        var echoAddress = IPAddress.Parse($"{block}::20");
+        var instancePrefix = $"{block}:1::/80";
+        Ip("-6", "addr", "add", $"{echoAddress}/128", "dev", "lo", "nodad");
+        Ip("-6", "route", "add", "local", instancePrefix, "dev", "lo");
+        try
+        {
+            using var echo = new TcpListener(echoAddress, 0);
+            echo.Start();
+            var echoTask = ServeEchoAsync(echo);
+            await using var factory = new ServerFactory()
+                .With("ProxyKit:Instances:Assigner", "None")
+                .With("ProxyKit:Instances:Prefixes:lo", instancePrefix)
+                .With("ProxyKit:InstanceTest:EchoUrl", $"http://[{echoAddress}]:{((IPEndPoint)echo.LocalEndpoint).Port}/");
+            using var client = factory.CreateClient();
+            var created = await (await client.PostAsJsonAsync("/api/create_proxy", new { type = "socks5", @interface = "lo" })).Content.ReadFromJsonAsync<JsonElement>();
+
+            var result = await client.GetFromJsonAsync<JsonElement>($"/api/proxy/{created.GetProperty("instance_id").GetString()}/test");
+
+            result.GetProperty("success").GetBoolean().ShouldBeTrue(result.ToString());
+            result.GetProperty("egress_ip").GetString().ShouldBe(created.GetProperty("ipv6_address").GetString());
+            result.GetProperty("latency_ms").GetDouble().ShouldBeGreaterThan(0);
+            echo.Stop();
+            await echoTask;
+        }
+        finally
+        {
+            Ip("-6", "route", "del", "local", instancePrefix, "dev", "lo");
+            Ip("-6", "addr", "del", $"{echoAddress}/128", "dev", "lo");
+        }
+    }
+
+    // Answers one request with the caller's address as plain text.
+    private static async Task ServeEchoAsync(TcpListener listener)
+    {
+        try
+        {
+            using var client = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            var stream = client.GetStream();
+            var buffer = new byte[4096];
+            var read = 0;
+            while (!Encoding.ASCII.GetString(buffer, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                read += await stream.ReadAsync(buffer.AsMemory(read));
+            }
+
+            var ip = ((IPEndPoint)client.Client.RemoteEndPoint!).Address.ToString();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {ip.Length}\r\nConnection: close\r\n\r\n{ip}"));
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or TimeoutException)
+        {
+            // The assertion on the API's answer reports what went wrong.
+        }
+    }
+
+    private static void Ip(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("ip") { RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        process.WaitForExit();
+    }
+}
