@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ProxyKit.Server.Tests;
 
@@ -8,6 +10,7 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("proxykit-server-");
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<Action<IServiceCollection>> _services = [];
 
     public ServerFactory With(string key, string? value)
     {
@@ -15,8 +18,16 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>Replaces or adds services after the server's own registrations (e.g. a test DNS resolver).</summary>
+    public ServerFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
+        return this;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.ConfigureTestServices(services => _services.ForEach(configure => configure(services)));
         builder.UseEnvironment("Testing");
         builder.UseSetting("ProxyKit:Sqlite:ConnectionString", $"Data Source={Path.Combine(_folder.FullName, "server.db")}");
         foreach (var (key, value) in _settings)

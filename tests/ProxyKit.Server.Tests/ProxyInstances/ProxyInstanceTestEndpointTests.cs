@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
@@ -31,36 +29,23 @@ public sealed class ProxyInstanceTestEndpointTests
     public async Task Test_EchoReachableOverIPv6_ReportsTheInstancesOwnAddress()
     {
         Skip.IfNot(Environment.UserName == "root" && OperatingSystem.IsLinux(), "needs root to add a documentation address and an AnyIP route");
-        var block = $"2001:db8:{RandomNumberGenerator.GetInt32(0x100, 0xfff):x}:{RandomNumberGenerator.GetInt32(1, 0xffff):x}";
-        var echoAddress = IPAddress.Parse($"{block}::20");
-        var instancePrefix = $"{block}:1::/80";
-        Ip("-6", "addr", "add", $"{echoAddress}/128", "dev", "lo", "nodad");
-        Ip("-6", "route", "add", "local", instancePrefix, "dev", "lo");
-        try
-        {
-            using var echo = new TcpListener(echoAddress, 0);
-            echo.Start();
-            var echoTask = ServeEchoAsync(echo);
-            await using var factory = new ServerFactory()
-                .With("ProxyKit:Instances:Assigner", "None")
-                .With("ProxyKit:Instances:Prefixes:lo", instancePrefix)
-                .With("ProxyKit:InstanceTest:EchoUrl", $"http://[{echoAddress}]:{((IPEndPoint)echo.LocalEndpoint).Port}/");
-            using var client = factory.CreateClient();
-            var created = await (await client.PostAsJsonAsync("/api/create_proxy", new { type = "socks5", @interface = "lo" })).Content.ReadFromJsonAsync<JsonElement>();
+        await using var network = DocumentationNetwork.Create();
+        var echoAddress = network.TargetAddress;
+        using var echo = new TcpListener(echoAddress, 0);
+        echo.Start();
+        var echoTask = ServeEchoAsync(echo);
+        await using var factory = network.Server()
+            .With("ProxyKit:InstanceTest:EchoUrl", $"http://[{echoAddress}]:{((IPEndPoint)echo.LocalEndpoint).Port}/");
+        using var client = factory.CreateClient();
+        var created = await (await client.PostAsJsonAsync("/api/create_proxy", new { type = "socks5", @interface = "lo" })).Content.ReadFromJsonAsync<JsonElement>();
 
-            var result = await client.GetFromJsonAsync<JsonElement>($"/api/proxy/{created.GetProperty("instance_id").GetString()}/test");
+        var result = await client.GetFromJsonAsync<JsonElement>($"/api/proxy/{created.GetProperty("instance_id").GetString()}/test");
 
-            result.GetProperty("success").GetBoolean().ShouldBeTrue(result.ToString());
-            result.GetProperty("egress_ip").GetString().ShouldBe(created.GetProperty("ipv6_address").GetString());
-            result.GetProperty("latency_ms").GetDouble().ShouldBeGreaterThan(0);
-            echo.Stop();
-            await echoTask;
-        }
-        finally
-        {
-            Ip("-6", "route", "del", "local", instancePrefix, "dev", "lo");
-            Ip("-6", "addr", "del", $"{echoAddress}/128", "dev", "lo");
-        }
+        result.GetProperty("success").GetBoolean().ShouldBeTrue(result.ToString());
+        result.GetProperty("egress_ip").GetString().ShouldBe(created.GetProperty("ipv6_address").GetString());
+        result.GetProperty("latency_ms").GetDouble().ShouldBeGreaterThan(0);
+        echo.Stop();
+        await echoTask;
     }
 
     // Answers one request with the caller's address as plain text.
@@ -84,17 +69,5 @@ public sealed class ProxyInstanceTestEndpointTests
         {
             // The assertion on the API's answer reports what went wrong.
         }
-    }
-
-    private static void Ip(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("ip") { RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
     }
 }
