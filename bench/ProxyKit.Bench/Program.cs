@@ -4,6 +4,7 @@ return args.FirstOrDefault() switch
 {
     "coordination" => await CoordinationBench.RunAsync(args[1..]),
     "relay" => await RelayBench.RunAsync(args[1..]),
+    "instances" => await InstancesBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -11,5 +12,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: ProxyKit.Bench coordination [--redis host:port] [--seconds N] [--concurrency N]");
     Console.Error.WriteLine(RelayBench.Usage);
+    Console.Error.WriteLine(InstancesBench.Usage);
     return 2;
 }

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace ProxyKit.Bench;
+
+/// <summary>
+/// Seed 000 instances through the sample server's HTTP API, the server running as its own process: instances created and
+/// deleted per second, and the server's resident memory and file descriptors per idle instance. As root the Linux
+/// assigner puts every address on a veth link this bench creates (and removes); otherwise addresses are not assigned
+/// (assigner None), which measures everything but the <c>ip</c> call.
+/// </summary>
+internal static class InstancesBench
+{
+    public const string Usage = "usage: ProxyKit.Bench instances [--count N] [--concurrency N]   (needs: dotnet build -c Release samples/ProxyKit.Server)";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var count = int.Parse(Option(args, "--count") ?? "1000", CultureInfo.InvariantCulture);
+        var concurrency = int.Parse(Option(args, "--concurrency") ?? "4", CultureInfo.InvariantCulture);
+        var serverDll = FindServer();
+        if (serverDll is null)
+        {
+            Console.Error.WriteLine("samples/ProxyKit.Server is not built in Release: run `dotnet build -c Release samples/ProxyKit.Server` first.");
+            return 2;
+        }
+
+        var root = Environment.UserName == "root" && OperatingSystem.IsLinux();
+        var id = RandomNumberGenerator.GetHexString(6, lowercase: true);
+        var link = root ? $"pkbn{id}" : "lo";
+        var prefix = $"2001:db8:be:{RandomNumberGenerator.GetInt32(1, 0xffff):x}::/64";
+        if (root)
+        {
+            Ip("link", "add", link, "type", "veth", "peer", "name", $"pkbp{id}");
+            Ip("link", "set", link, "up");
+        }
+
+        var folder = Directory.CreateTempSubdirectory("proxykit-bench-");
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder.FullName };
+        start.ArgumentList.Add(serverDll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["ProxyKit__Sqlite__ConnectionString"] = $"Data Source={Path.Combine(folder.FullName, "bench.db")}";
+        start.Environment["ProxyKit__Instances__Assigner"] = root ? "Linux" : "None";
+        start.Environment[$"ProxyKit__Instances__Prefixes__{link}"] = prefix;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        using var server = Process.Start(start)!;
+        _ = server.StandardOutput.ReadToEndAsync();
+        _ = server.StandardError.ReadToEndAsync();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitForServerAsync(client, server);
+            Console.WriteLine($"instances: server pid {server.Id}, assigner {(root ? $"Linux (ip command) on veth {link}" : "None (not root: addresses not assigned)")}, prefix {prefix}, {count} instances, {concurrency} concurrent callers");
+
+            // Warm up (JIT, pools, SQLite), then measure the idle baseline.
+            await CreateManyAsync(client, 20, concurrency, link);
+            await DeleteAllAsync(client);
+            await Task.Delay(500);
+            var (rssBefore, fdsBefore) = (ProcessResources.ResidentBytes(server.Id), Directory.GetFiles($"/proc/{server.Id}/fd").Length);
+
+            var clock = Stopwatch.StartNew();
+            var created = await CreateManyAsync(client, count, concurrency, link);
+            var createSeconds = clock.Elapsed.TotalSeconds;
+            await Task.Delay(1000);
+            var (rssAfter, fdsAfter) = (ProcessResources.ResidentBytes(server.Id), Directory.GetFiles($"/proc/{server.Id}/fd").Length);
+
+            clock.Restart();
+            var deleted = await DeleteAllAsync(client);
+            var deleteSeconds = clock.Elapsed.TotalSeconds;
+
+            Console.WriteLine($"  created            {created,8:N0} in {createSeconds,6:0.00} s   {created / createSeconds,8:N0} instances/s   (target >= 100/s)");
+            Console.WriteLine($"  deleted (bulk)     {deleted,8:N0} in {deleteSeconds,6:0.00} s   {deleted / deleteSeconds,8:N0} instances/s");
+            Console.WriteLine($"  server RSS per idle instance      {(rssAfter - rssBefore) / 1024.0 / created,8:0.0} KiB   (target <= 64 KiB)");
+            Console.WriteLine($"  server fds per idle instance      {(fdsAfter - fdsBefore) / (double)created,8:0.00}       (its listening socket is 1; target <= 4 beyond it)");
+            return 0;
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+            folder.Delete(recursive: true);
+            if (root)
+            {
+                Ip("link", "del", link);
+            }
+        }
+    }
+
+    private static async Task<int> CreateManyAsync(HttpClient client, int count, int concurrency, string link)
+    {
+        var created = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (_, ct) =>
+        {
+            using var response = await client.PostAsJsonAsync("/api/create_proxy", new { type = "socks5", @interface = link }, ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"create_proxy answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+            }
+
+            Interlocked.Increment(ref created);
+        });
+        return created;
+    }
+
+    private static async Task<int> DeleteAllAsync(HttpClient client)
+    {
+        using var response = await client.PostAsJsonAsync("/api/proxy/bulk_delete", new { delete_all = true });
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deleted_count").GetInt32();
+    }
+
+    private static async Task WaitForServerAsync(HttpClient client, Process server)
+    {
+        for (var i = 0; i < 300 && !server.HasExited; i++)
+        {
+            try
+            {
+                using var response = await client.GetAsync("/api/health");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("The server did not start.");
+    }
+
+    private static string? FindServer()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ProxyKit.sln")))
+            {
+                var dll = Path.Combine(directory.FullName, "samples", "ProxyKit.Server", "bin", "Release", "net10.0", "ProxyKit.Server.dll");
+                return File.Exists(dll) ? dll : null;
+            }
+        }
+
+        return null;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void Ip(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("ip") { RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        process.WaitForExit();
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+}
