@@ -73,6 +73,31 @@ public sealed class LinuxIpCommandAssigner : IAddressAssigner, IInterfacePrefixD
         return prefixes;
     }
 
+    /// <summary>Lists the <c>/128</c> addresses on <paramref name="interfaceName"/> that carry this assigner's mark: deprecated (preferred lifetime 0).</summary>
+    public async Task<IReadOnlyList<IPAddress>> GetAssignedAddressesAsync(string interfaceName, CancellationToken cancellationToken = default)
+    {
+        ThrowIfInvalidInterface(interfaceName);
+        var (exitCode, output, error) = await ExecuteAsync(["-6", "-o", "addr", "show", "dev", interfaceName, "scope", "global"], cancellationToken).ConfigureAwait(false);
+        if (exitCode != 0)
+        {
+            throw new ProxyKitException($"Cannot list addresses of '{interfaceName}': {error.Trim()}");
+        }
+
+        var addresses = new List<IPAddress>();
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var at = Array.IndexOf(parts, "inet6");
+            if (at >= 0 && at + 1 < parts.Length && parts.Contains("deprecated") && parts[at + 1].EndsWith("/128", StringComparison.Ordinal)
+                && IPAddress.TryParse(parts[at + 1][..^4], out var address))
+            {
+                addresses.Add(address);
+            }
+        }
+
+        return addresses;
+    }
+
     private async ValueTask<AddressAssignmentResult> RunAsync(string verb, string interfaceName, IPAddress address, CancellationToken cancellationToken)
     {
         ThrowIfInvalidInterface(interfaceName);

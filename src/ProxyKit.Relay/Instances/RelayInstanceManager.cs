@@ -194,7 +194,40 @@ public sealed class RelayInstanceManager : IAsyncDisposable
             }
         }
 
+        await RemoveOrphanedAddressesAsync(records, cancellationToken).ConfigureAwait(false);
         return _live.Count;
+    }
+
+    // Addresses this assigner left in our prefixes (a crash, a lost row) that no live instance uses are removed at start.
+    private async Task RemoveOrphanedAddressesAsync(List<InstanceRecord> stored, CancellationToken cancellationToken)
+    {
+        if (_assigner is not IInterfacePrefixDiscovery inspector)
+        {
+            return;
+        }
+
+        var prefixes = stored.Select(r => (r.InterfaceName, r.Prefix))
+            .Concat(_options.Prefixes.Select(p => (InterfaceName: p.Key, Prefix: IPNetwork.Parse(p.Value))))
+            .Distinct()
+            .GroupBy(p => p.InterfaceName, p => p.Prefix, StringComparer.Ordinal);
+        var inUse = _live.Values.Select(l => l.Record.Address).ToHashSet();
+        foreach (var group in prefixes)
+        {
+            IReadOnlyList<IPAddress> assigned;
+            try
+            {
+                assigned = await inspector.GetAssignedAddressesAsync(group.Key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ProxyKitException)
+            {
+                continue; // the interface is gone: nothing of ours can be on it
+            }
+
+            foreach (var orphan in assigned.Where(a => !inUse.Contains(a) && group.Any(prefix => prefix.Contains(a))))
+            {
+                await _assigner.UnassignAsync(group.Key, orphan, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Stops every listener (instances stay stored, to be restored) .</summary>

@@ -100,4 +100,47 @@ public sealed class RelayInstanceEgressTests
             await ProcessRunner.RunAsync("ip", ["link", "del", link]);
         }
     }
+
+    [SkippableFact]
+    public async Task RestoreAsync_AddressesOrphanedByACrash_RemovedButOthersKept()
+    {
+        Skip.IfNot(await ProcessRunner.IsRootAsync(), "needs root to create a veth pair and assign addresses");
+        var id = System.Security.Cryptography.RandomNumberGenerator.GetHexString(6, lowercase: true);
+        var link = $"pko{id}";
+        var prefix = IPNetwork.Parse($"2001:db8:f:{System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, 0xffff):x}::/64");
+        (await ProcessRunner.RunAsync("ip", ["link", "add", link, "type", "veth", "peer", "name", $"pkq{id}"])).ExitCode.ShouldBe(0);
+        try
+        {
+            (await ProcessRunner.RunAsync("ip", ["link", "set", link, "up"])).ExitCode.ShouldBe(0);
+            var assigner = new LinuxIpCommandAssigner(TimeSpan.FromMinutes(2));
+            var orphan = IPAddress.Parse($"{prefix.BaseAddress}dead:beef");
+            var operatorsOwn = IPAddress.Parse($"{prefix.BaseAddress}1");
+            (await assigner.AssignAsync(link, orphan)).Succeeded.ShouldBeTrue(); // as a crashed host would have left it
+            (await ProcessRunner.RunAsync("ip", ["-6", "addr", "add", $"{operatorsOwn}/128", "dev", link, "nodad"])).ExitCode.ShouldBe(0);
+            await using var test = await TestDatabase.CreateAsync(TestEngine.Sqlite);
+            await new MigrationRunner(test.Database, [MigrationModule.FromAssembly("relay", typeof(RelayInstanceManager).Assembly)], TimeProvider.System).RunAsync();
+            var services = new ServiceCollection().AddProxyKitRelay().Services.BuildServiceProvider();
+            var options = new RelayInstanceOptions();
+            options.Prefixes[link] = prefix.ToString();
+            await using var manager = new RelayInstanceManager(
+                test.Database,
+                new PersistentAddressAllocator(test.Database, Options.Create(new AddressAllocatorOptions()), TimeProvider.System),
+                assigner,
+                services.GetRequiredService<IRelayListenerFactory>(),
+                Options.Create(options),
+                TimeProvider.System);
+            var live = (await manager.CreateAsync(RelayInstanceType.Socks5, link)).Instance.ShouldNotBeNull();
+
+            await manager.RestoreAsync();
+
+            var shown = (await ProcessRunner.RunAsync("ip", ["-6", "addr", "show", "dev", link])).StandardOutput;
+            shown.ShouldNotContain($"{orphan}/128");
+            shown.ShouldContain($"{operatorsOwn}/128", customMessage: "an address the operator configured is never touched");
+            shown.ShouldContain($"{live.Address}/128", customMessage: "a live instance keeps its address");
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("ip", ["link", "del", link]);
+        }
+    }
 }
