@@ -8,6 +8,7 @@ builder.Services.AddProxyKitServer(builder.Configuration, builder.Environment);
 
 var app = builder.Build();
 app.UseBadRequestBodyErrors();
+app.UseApiToken(app.Configuration);
 app.MapOpenApi();
 app.MapHealthEndpoints();
 app.MapProxyInstanceEndpoints();

@@ -13,7 +13,7 @@ namespace ProxyKit.Server.Composition;
 internal static class ServerComposition
 {
     /// <summary>The configuration sections under <c>ProxyKit</c> the server understands; any other is a typo and fails the start.</summary>
-    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Instances", "InstanceTest", "Pool", "Accounts", "ExternalSocks", "WireGuard"];
+    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Instances", "InstanceTest", "Api", "Pool", "Accounts", "ExternalSocks", "WireGuard"];
 
     public static IServiceCollection AddProxyKitServer(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
@@ -24,6 +24,8 @@ internal static class ServerComposition
             throw new InvalidOperationException(
                 $"Unknown configuration section(s) {string.Join(", ", unknown.Select(k => $"ProxyKit:{k}"))}; known sections are {string.Join(", ", KnownSections.Select(k => $"ProxyKit:{k}"))}.");
         }
+
+        ApiTokenGuard.EnsureSafe(configuration);
 
         // Storage: PostgreSQL when a connection string is configured, else the embedded SQLite file.
         var storage = services.AddProxyKitStorage(proxyKit.GetSection("Storage"));

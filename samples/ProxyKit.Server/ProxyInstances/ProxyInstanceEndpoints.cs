@@ -12,7 +12,7 @@ internal static class ProxyInstanceEndpoints
         var api = endpoints.MapGroup("/api").WithTags("IPv6 proxies");
 
         api.MapPost("/create_proxy", async (CreateProxyRequest? body, RelayInstanceManager manager, CancellationToken ct) =>
-            await CreateAsync(manager, body?.Type, body?.Interface, ttlSeconds: null, ct))
+            body?.Ttl is <= 0 ? Error(400, "ttl, when given, must be greater than 0 seconds.") : await CreateAsync(manager, body?.Type, body?.Interface, body?.Ttl, ct))
             .WithSummary("Creates a proxy instance with a new, never-used IPv6 address.");
 
         api.MapPost("/proxy/create_temp", async (CreateTempProxyRequest? body, RelayInstanceManager manager, Microsoft.Extensions.Options.IOptions<RelayInstanceOptions> options, CancellationToken ct) =>
@@ -160,7 +160,8 @@ internal static class ProxyInstanceEndpoints
 /// <summary>The body of <c>POST /api/create_proxy</c>.</summary>
 /// <param name="Type"><c>http</c>, <c>socks5</c> or <c>both</c>.</param>
 /// <param name="Interface">The network interface for the new address (required).</param>
-public sealed record CreateProxyRequest(string? Type, string? Interface);
+/// <param name="Ttl">Optional seconds after which the instance is removed (the seed's "TTL on create" wish).</param>
+public sealed record CreateProxyRequest(string? Type, string? Interface, double? Ttl = null);
 
 /// <summary>The body of <c>POST /api/proxy/create_temp</c>.</summary>
 /// <param name="Type"><c>http</c>, <c>socks5</c> or <c>both</c>.</param>
