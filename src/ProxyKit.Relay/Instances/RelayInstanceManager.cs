@@ -123,13 +123,7 @@ public sealed class RelayInstanceManager : IAsyncDisposable
         var record = live.Record;
         await _assigner.UnassignAsync(record.InterfaceName, record.Address, cancellationToken).ConfigureAwait(false);
         await _allocator.ReleaseAsync(record.Prefix, record.Address, cancellationToken).ConfigureAwait(false);
-        var connection = await _database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            using var delete = connection.CreateCommand("DELETE FROM relay_instances WHERE id = @id", null).With("id", id);
-            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        await DeleteRowAsync(id, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
