@@ -38,4 +38,22 @@ public sealed class ConfigurationTests
         exitCode.ShouldNotBe(0);
         output.ShouldContain("DefaultLeaseDurationn");
     }
+
+    [Fact]
+    public async Task Start_RelativeEchoUrl_ExitsNamingIt()
+    {
+        var (exitCode, output) = await ServerProcess.RunUntilExitAsync(("ProxyKit:InstanceTest:EchoUrl", "/api/echo/ip"));
+
+        exitCode.ShouldNotBe(0);
+        output.ShouldContain("ProxyKit:InstanceTest:EchoUrl");
+    }
+
+    [Fact]
+    public async Task Start_BadInstancePrefix_ExitsNamingTheSetting()
+    {
+        var (exitCode, output) = await ServerProcess.RunUntilExitAsync(("ProxyKit:Instances:Prefixes:eth0", "2001:db8::1/64"));
+
+        exitCode.ShouldNotBe(0);
+        output.ShouldContain("ProxyKit:Instances:Prefixes:eth0");
+    }
 }

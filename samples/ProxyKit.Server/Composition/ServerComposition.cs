@@ -59,7 +59,10 @@ internal static class ServerComposition
         services.AddOpenApi();
         services.AddBadRequestBodyErrors();
         services.AddSingleton<HealthReporter>();
-        services.AddOptions<InstanceTestOptions>().BindStrict(proxyKit.GetSection("InstanceTest")).ValidateOnStart();
+        services.AddOptions<InstanceTestOptions>().BindStrict(proxyKit.GetSection("InstanceTest"))
+            .Validate(o => o.EchoUrl is null || (o.EchoUrl.IsAbsoluteUri && o.EchoUrl.Scheme is "http" or "https"), "ProxyKit:InstanceTest:EchoUrl must be an absolute http or https URL.")
+            .Validate(o => o.Timeout > TimeSpan.Zero, "ProxyKit:InstanceTest:Timeout must be positive.")
+            .ValidateOnStart();
         services.AddSingleton<InstanceTester>();
         return services;
     }

@@ -1,6 +1,6 @@
 namespace ProxyKit.Relay.Instances;
 
-/// <summary>How <see cref="IIPv6AddressAllocator"/> hands out addresses (section <c>ProxyKit:Relay:Allocator</c>).</summary>
+/// <summary>How <see cref="IIPv6AddressAllocator"/> hands out addresses (configured with <c>AddAddressAllocator(o => ...)</c>).</summary>
 public sealed class AddressAllocatorOptions
 {
     /// <summary>

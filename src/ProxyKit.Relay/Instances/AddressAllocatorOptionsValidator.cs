@@ -6,6 +6,6 @@ internal sealed class AddressAllocatorOptionsValidator : IValidateOptions<Addres
 {
     public ValidateOptionsResult Validate(string? name, AddressAllocatorOptions options) =>
         options.Quarantine < TimeSpan.Zero || options.Quarantine > TimeSpan.FromDays(3650)
-            ? ValidateOptionsResult.Fail($"ProxyKit:Relay:Allocator:Quarantine must be between 0 and 10 years (was {options.Quarantine}).")
+            ? ValidateOptionsResult.Fail($"AddressAllocatorOptions.Quarantine must be between 0 and 10 years (was {options.Quarantine}).")
             : ValidateOptionsResult.Success;
 }

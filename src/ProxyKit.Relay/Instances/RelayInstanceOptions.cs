@@ -1,6 +1,6 @@
 namespace ProxyKit.Relay.Instances;
 
-/// <summary>Options of proxy instances (section <c>ProxyKit:Relay:Instances</c>).</summary>
+/// <summary>Options of proxy instances (section <c>ProxyKit:Instances</c> in the sample server).</summary>
 public sealed class RelayInstanceOptions
 {
     /// <summary>Gets the IPv6 prefix to allocate from, per interface name (e.g. <c>"eth0": "2001:db8:1:2::/64"</c>).</summary>

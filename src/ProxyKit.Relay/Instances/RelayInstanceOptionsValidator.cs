@@ -13,23 +13,23 @@ internal sealed class RelayInstanceOptionsValidator : IValidateOptions<RelayInst
             if (!IPNetwork.TryParse(prefix, out var network) || network.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6
                 || network.PrefixLength is < 16 or > 120 || !string.Equals(network.ToString(), prefix.Trim(), StringComparison.OrdinalIgnoreCase))
             {
-                failures.Add($"ProxyKit:Relay:Instances:Prefixes:{interfaceName} must be an IPv6 prefix from /16 to /120 without host bits (was '{prefix}').");
+                failures.Add($"ProxyKit:Instances:Prefixes:{interfaceName} must be an IPv6 prefix from /16 to /120 without host bits (was '{prefix}').");
             }
         }
 
         if (options.AddressLifetime < TimeSpan.FromSeconds(30))
         {
-            failures.Add("ProxyKit:Relay:Instances:AddressLifetime must be at least 30 seconds.");
+            failures.Add("ProxyKit:Instances:AddressLifetime must be at least 30 seconds.");
         }
 
         if (options.ReapInterval <= TimeSpan.Zero || options.ReapInterval > options.AddressLifetime / 3)
         {
-            failures.Add("ProxyKit:Relay:Instances:ReapInterval must be positive and at most a third of AddressLifetime (renewals ride on it).");
+            failures.Add("ProxyKit:Instances:ReapInterval must be positive and at most a third of AddressLifetime (renewals ride on it).");
         }
 
         if (options.MaxTtl <= TimeSpan.Zero)
         {
-            failures.Add("ProxyKit:Relay:Instances:MaxTtl must be positive.");
+            failures.Add("ProxyKit:Instances:MaxTtl must be positive.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -21,7 +21,15 @@ public static class RelayInstancesRelayBuilderExtensions
         var services = builder.Services;
         builder.AddAddressAllocator();
         services.AddProxyKitOptions<RelayInstanceOptions, RelayInstanceOptionsValidator>();
-        return AddCore(builder, configure);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddSingleton<IAddressAssigner>(CreateAssigner);
+        services.TryAddSingleton<RelayInstanceManager>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RelayInstancesHostedService>());
+        return builder;
     }
 
     /// <summary>Adds proxy instances with options bound from <paramref name="section"/> (unknown keys are an error).</summary>
@@ -30,21 +38,6 @@ public static class RelayInstancesRelayBuilderExtensions
         ArgumentNullException.ThrowIfNull(section);
         builder.AddRelayInstances();
         builder.Services.AddOptions<RelayInstanceOptions>().BindStrict(section);
-        return builder;
-    }
-
-    private static IRelayBuilder AddCore(IRelayBuilder builder, Action<RelayInstanceOptions>? configure)
-    {
-        var services = builder.Services;
-        if (configure is not null)
-        {
-            services.Configure(configure);
-        }
-
-        services.TryAddSingleton<IAddressAssigner>(CreateAssigner);
-
-        services.TryAddSingleton<RelayInstanceManager>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RelayInstancesHostedService>());
         return builder;
     }
 
