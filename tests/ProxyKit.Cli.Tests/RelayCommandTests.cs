@@ -37,7 +37,8 @@ public sealed class RelayCommandTests
         options.Protocol.ShouldBe(RelayProtocol.Http);
         options.Egress.RotatingPrefix.ShouldBe(IPNetwork.Parse("2001:db8:1:2::/64"));
         options.Egress.Policy.ShouldBe(EgressAddressPolicy.DualStack);
-        options.Credentials.ShouldBe(new RelayCredentials("alice", "s3cret"));
+        options.Credentials.ShouldNotBeNull().Username.ShouldBe("alice");
+        options.Credentials.Verify("alice", "s3cret").ShouldBeTrue();
         options.Destinations.AllowPrivateNetworks.ShouldBeTrue();
         Should.NotThrow(options.Validate);
     }

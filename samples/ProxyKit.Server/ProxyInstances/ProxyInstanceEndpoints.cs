@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using ProxyKit.Relay.Instances;
+using ProxyKit.Relay.Listeners;
 
 namespace ProxyKit.Server.ProxyInstances;
 
@@ -12,7 +13,7 @@ internal static class ProxyInstanceEndpoints
         var api = endpoints.MapGroup("/api").WithTags("IPv6 proxies");
 
         api.MapPost("/create_proxy", async (CreateProxyRequest? body, RelayInstanceManager manager, CancellationToken ct) =>
-            body?.Ttl is <= 0 ? Error(400, "ttl, when given, must be greater than 0 seconds.") : await CreateAsync(manager, body?.Type, body?.Interface, body?.Ttl, ct))
+            body?.Ttl is <= 0 ? Error(400, "ttl, when given, must be greater than 0 seconds.") : await CreateAsync(manager, body, body?.Interface, body?.Ttl, ct))
             .WithSummary("Creates a proxy instance with a new, never-used IPv6 address.");
 
         api.MapPost("/proxy/create_temp", async (CreateTempProxyRequest? body, RelayInstanceManager manager, Microsoft.Extensions.Options.IOptions<RelayInstanceOptions> options, CancellationToken ct) =>
@@ -24,7 +25,7 @@ internal static class ProxyInstanceEndpoints
 
             // The interface is optional here: the only configured one is used when there is exactly one.
             var interfaceName = body.Interface ?? (options.Value.Prefixes.Count == 1 ? options.Value.Prefixes.Keys.Single() : null);
-            return await CreateAsync(manager, body.Type, interfaceName, ttl, ct);
+            return await CreateAsync(manager, body, interfaceName, ttl, ct);
         }).WithSummary("Creates a temporary proxy instance that is removed after ttl seconds.");
 
         api.MapGet("/list_proxies", (RelayInstanceManager manager) =>
@@ -89,9 +90,9 @@ internal static class ProxyInstanceEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> CreateAsync(RelayInstanceManager manager, string? type, string? interfaceName, double? ttlSeconds, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(RelayInstanceManager manager, InstanceAccessFields? body, string? interfaceName, double? ttlSeconds, CancellationToken ct)
     {
-        RelayInstanceType? parsed = type?.ToLowerInvariant() switch
+        RelayInstanceType? parsed = body?.Type?.ToLowerInvariant() switch
         {
             "http" => RelayInstanceType.Http,
             "socks5" => RelayInstanceType.Socks5,
@@ -103,7 +104,31 @@ internal static class ProxyInstanceEndpoints
             return Error(400, "type must be \"http\", \"socks5\" or \"both\".");
         }
 
-        var result = await manager.CreateAsync(parsed.Value, interfaceName, ttlSeconds is { } s ? TimeSpan.FromSeconds(s) : null, ct);
+        if ((body!.Username is null) != (body.Password is null))
+        {
+            return Error(400, "Give both username and password, or neither.");
+        }
+
+        RelayCredentials? credentials = null;
+        if (body.Username is not null)
+        {
+            try
+            {
+                credentials = new RelayCredentials(body.Username, body.Password!);
+            }
+            catch (ArgumentException ex)
+            {
+                return Error(400, ex.Message);
+            }
+        }
+
+        var request = new RelayInstanceRequest(parsed.Value, interfaceName)
+        {
+            Ttl = ttlSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+            Credentials = credentials,
+            Limits = new RelayInstanceLimits(body.MaxConnections, body.BandwidthBytesPerSecond),
+        };
+        var result = await manager.CreateAsync(request, ct);
         if (result.Instance is { } instance)
         {
             return Results.Json(Describe(instance));
@@ -142,6 +167,22 @@ internal static class ProxyInstanceEndpoints
             description["expires_at"] = UnixSeconds(expires);
         }
 
+        // Beyond the seed, present only when set: who may connect and the instance's limits (never the password).
+        if (instance.Username is { } username)
+        {
+            description["username"] = username;
+        }
+
+        if (instance.Limits.MaxConnections is { } maxConnections)
+        {
+            description["max_connections"] = maxConnections;
+        }
+
+        if (instance.Limits.BandwidthBytesPerSecond is { } bandwidth)
+        {
+            description["bandwidth_bytes_per_second"] = bandwidth;
+        }
+
         description["stats"] = new Dictionary<string, object?>
         {
             ["connections"] = instance.Stats.Connections,
@@ -157,17 +198,44 @@ internal static class ProxyInstanceEndpoints
     private static double UnixSeconds(DateTimeOffset instant) => Math.Round(instant.ToUnixTimeMilliseconds() / 1000.0, 3);
 }
 
+/// <summary>Fields both create requests share: the type, and optional credentials and limits (beyond the seed).</summary>
+public abstract record InstanceAccessFields
+{
+    /// <summary>Gets <c>http</c>, <c>socks5</c> or <c>both</c>.</summary>
+    public string? Type { get; init; }
+
+    /// <summary>Gets the username clients must present (with <see cref="Password"/>); none by default.</summary>
+    public string? Username { get; init; }
+
+    /// <summary>Gets the password clients must present; only its hash is stored.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>Gets the most concurrent client connections per listener.</summary>
+    public int? MaxConnections { get; init; }
+
+    /// <summary>Gets a cap on relayed bytes per second per listener (at least 1024).</summary>
+    public long? BandwidthBytesPerSecond { get; init; }
+}
+
 /// <summary>The body of <c>POST /api/create_proxy</c>.</summary>
-/// <param name="Type"><c>http</c>, <c>socks5</c> or <c>both</c>.</param>
-/// <param name="Interface">The network interface for the new address (required).</param>
-/// <param name="Ttl">Optional seconds after which the instance is removed (the seed's "TTL on create" wish).</param>
-public sealed record CreateProxyRequest(string? Type, string? Interface, double? Ttl = null);
+public sealed record CreateProxyRequest : InstanceAccessFields
+{
+    /// <summary>Gets the network interface for the new address (required).</summary>
+    public string? Interface { get; init; }
+
+    /// <summary>Gets optional seconds after which the instance is removed (the seed's "TTL on create" wish).</summary>
+    public double? Ttl { get; init; }
+}
 
 /// <summary>The body of <c>POST /api/proxy/create_temp</c>.</summary>
-/// <param name="Type"><c>http</c>, <c>socks5</c> or <c>both</c>.</param>
-/// <param name="Ttl">Seconds the instance lives.</param>
-/// <param name="Interface">The network interface (optional when exactly one is configured).</param>
-public sealed record CreateTempProxyRequest(string? Type, double? Ttl, string? Interface);
+public sealed record CreateTempProxyRequest : InstanceAccessFields
+{
+    /// <summary>Gets the seconds the instance lives (required).</summary>
+    public double? Ttl { get; init; }
+
+    /// <summary>Gets the network interface (optional when exactly one is configured).</summary>
+    public string? Interface { get; init; }
+}
 
 /// <summary>The body of <c>POST /api/proxy/bulk_delete</c>.</summary>
 /// <param name="InstanceIds">The instances to delete.</param>

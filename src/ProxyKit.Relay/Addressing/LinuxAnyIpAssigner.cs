@@ -11,19 +11,26 @@ namespace ProxyKit.Relay.Addressing;
 [SupportedOSPlatform("linux")]
 public sealed class LinuxAnyIpAssigner : IAddressAssigner
 {
-    private readonly IPNetwork _prefix;
+    private readonly IPNetwork[] _prefixes;
     private readonly LinuxIpCommandAssigner _ip;
     private bool _routed;
 
     /// <summary>Creates an assigner for addresses of <paramref name="prefix"/>.</summary>
     public LinuxAnyIpAssigner(IPNetwork prefix, string ipCommand = "ip")
+        : this([prefix], ipCommand)
     {
-        if (prefix.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+    }
+
+    /// <summary>Creates an assigner for addresses of any of <paramref name="prefixes"/> (one local route each).</summary>
+    public LinuxAnyIpAssigner(IEnumerable<IPNetwork> prefixes, string ipCommand = "ip")
+    {
+        ArgumentNullException.ThrowIfNull(prefixes);
+        _prefixes = [.. prefixes.Distinct()];
+        if (_prefixes.Length == 0 || _prefixes.Any(p => p.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6))
         {
-            throw new ArgumentException("AnyIP needs an IPv6 prefix.", nameof(prefix));
+            throw new ArgumentException("AnyIP needs at least one IPv6 prefix, and only IPv6 prefixes.", nameof(prefixes));
         }
 
-        _prefix = prefix;
         _ip = new LinuxIpCommandAssigner(TimeSpan.FromMinutes(10), ipCommand);
     }
 
@@ -34,9 +41,9 @@ public sealed class LinuxAnyIpAssigner : IAddressAssigner
     public async ValueTask<AddressAssignmentResult> AssignAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (!_prefix.Contains(address))
+        if (!_prefixes.Any(p => p.Contains(address)))
         {
-            return new(AddressAssignmentError.PrefixNotRouted, $"{address} is outside the AnyIP prefix {_prefix} routed to this host.");
+            return new(AddressAssignmentError.PrefixNotRouted, $"{address} is outside the AnyIP prefixes routed to this host ({string.Join(", ", _prefixes)}).");
         }
 
         return await EnsureRouteAsync(cancellationToken).ConfigureAwait(false);
@@ -50,7 +57,7 @@ public sealed class LinuxAnyIpAssigner : IAddressAssigner
     public ValueTask<AddressAssignmentResult> UnassignAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(AddressAssignmentResult.Success); // the route serves the whole prefix; nothing per address
 
-    /// <summary>Adds (or keeps) the local route for the prefix.</summary>
+    /// <summary>Adds (or keeps) the local route of every prefix.</summary>
     public async ValueTask<AddressAssignmentResult> EnsureRouteAsync(CancellationToken cancellationToken = default)
     {
         if (Volatile.Read(ref _routed))
@@ -59,22 +66,29 @@ public sealed class LinuxAnyIpAssigner : IAddressAssigner
         }
 
         // "route replace" is idempotent, so concurrent first callers may both run it.
-        var (exitCode, _, error) = await _ip.ExecuteAsync(["-6", "route", "replace", "local", _prefix.ToString(), "dev", "lo"], cancellationToken).ConfigureAwait(false);
-        if (exitCode != 0)
+        foreach (var prefix in _prefixes)
         {
-            return error.Contains("Operation not permitted", StringComparison.Ordinal)
-                ? new(AddressAssignmentError.AccessDenied, "Adding the AnyIP route needs CAP_NET_ADMIN (run as root or grant the capability).")
-                : new(AddressAssignmentError.Failed, $"Could not add the local route for {_prefix}: {error.Trim()}");
+            var (exitCode, _, error) = await _ip.ExecuteAsync(["-6", "route", "replace", "local", prefix.ToString(), "dev", "lo"], cancellationToken).ConfigureAwait(false);
+            if (exitCode != 0)
+            {
+                return error.Contains("Operation not permitted", StringComparison.Ordinal)
+                    ? new(AddressAssignmentError.AccessDenied, "Adding the AnyIP route needs CAP_NET_ADMIN (run as root or grant the capability).")
+                    : new(AddressAssignmentError.Failed, $"Could not add the local route for {prefix}: {error.Trim()}");
+            }
         }
 
         Volatile.Write(ref _routed, true);
         return AddressAssignmentResult.Success;
     }
 
-    /// <summary>Removes the local route for the prefix.</summary>
+    /// <summary>Removes the local routes.</summary>
     public async ValueTask RemoveRouteAsync(CancellationToken cancellationToken = default)
     {
-        await _ip.ExecuteAsync(["-6", "route", "del", "local", _prefix.ToString(), "dev", "lo"], cancellationToken).ConfigureAwait(false);
+        foreach (var prefix in _prefixes)
+        {
+            await _ip.ExecuteAsync(["-6", "route", "del", "local", prefix.ToString(), "dev", "lo"], cancellationToken).ConfigureAwait(false);
+        }
+
         Volatile.Write(ref _routed, false);
     }
 }

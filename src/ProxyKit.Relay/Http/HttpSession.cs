@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 using ProxyKit.Relay.Egress;
 using ProxyKit.Relay.Listeners;
@@ -349,8 +348,10 @@ internal static class HttpSession
             return false;
         }
 
-        var expected = Encoding.UTF8.GetBytes($"{credentials.Username}:{credentials.Password}");
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(decoded), SHA256.HashData(expected));
+        // RFC 7617: the user-id ends at the first colon; the password may contain more.
+        var pair = Encoding.UTF8.GetString(decoded);
+        var colon = pair.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && credentials.Verify(pair[..colon], pair[(colon + 1)..]);
     }
 
     private static bool TryParseAuthority(string authority, out RelayTarget target)

@@ -25,6 +25,8 @@ public enum RelayInstanceType
 /// <param name="CreatedAt">When it was created.</param>
 /// <param name="ExpiresAt">When a temporary instance is removed; <see langword="null"/> for one that lives until deleted.</param>
 /// <param name="Stats">Counters summed over its listeners.</param>
+/// <param name="Username">The username clients must present, when the instance requires credentials.</param>
+/// <param name="Limits">Its connection and bandwidth limits.</param>
 public sealed record RelayInstance(
     string Id,
     RelayInstanceType Type,
@@ -34,7 +36,33 @@ public sealed record RelayInstance(
     IPEndPoint? Socks5EndPoint,
     DateTimeOffset CreatedAt,
     DateTimeOffset? ExpiresAt,
-    RelayInstanceStats Stats);
+    RelayInstanceStats Stats,
+    string? Username,
+    RelayInstanceLimits Limits);
+
+/// <summary>What <see cref="RelayInstanceManager.CreateAsync(RelayInstanceRequest, CancellationToken)"/> should create.</summary>
+/// <param name="Type">What it serves.</param>
+/// <param name="InterfaceName">The interface to put its address on (required, as in the seed).</param>
+public sealed record RelayInstanceRequest(RelayInstanceType Type, string? InterfaceName)
+{
+    /// <summary>Gets how long a temporary instance lives; <see langword="null"/> (the default) for one that lives until deleted.</summary>
+    public TimeSpan? Ttl { get; init; }
+
+    /// <summary>Gets the credentials clients must present; <see langword="null"/> (the default) for none. Only their hash is stored.</summary>
+    public Listeners.RelayCredentials? Credentials { get; init; }
+
+    /// <summary>Gets the instance's limits. Defaults to <see cref="RelayInstanceLimits.None"/>.</summary>
+    public RelayInstanceLimits Limits { get; init; } = RelayInstanceLimits.None;
+}
+
+/// <summary>Per-instance limits, applied to each of its listeners.</summary>
+/// <param name="MaxConnections">The most concurrent client connections (beyond: SOCKS5 0x02 / HTTP 503); <see langword="null"/> for the listener default.</param>
+/// <param name="BandwidthBytesPerSecond">A cap on relayed bytes per second, both directions together, at least 1024; <see langword="null"/> for none.</param>
+public sealed record RelayInstanceLimits(int? MaxConnections = null, long? BandwidthBytesPerSecond = null)
+{
+    /// <summary>No limits beyond the listener defaults.</summary>
+    public static RelayInstanceLimits None { get; } = new();
+}
 
 /// <summary>An instance's counters (the seed's per-instance stats).</summary>
 /// <param name="Connections">Client connections accepted.</param>
@@ -44,7 +72,7 @@ public sealed record RelayInstance(
 /// <param name="Uptime">Time since its listeners started.</param>
 public sealed record RelayInstanceStats(long Connections, long BytesSent, long BytesReceived, DateTimeOffset? LastActivity, TimeSpan Uptime);
 
-/// <summary>The outcome of <see cref="RelayInstanceManager.CreateAsync"/>.</summary>
+/// <summary>The outcome of <see cref="RelayInstanceManager.CreateAsync(RelayInstanceRequest, CancellationToken)"/>.</summary>
 /// <param name="Instance">The new instance, when created.</param>
 /// <param name="Error">Why not, when not: <c>invalid_request</c> or an <see cref="Addressing.AddressAssignmentError"/> name.</param>
 /// <param name="Message">A sentence a user can act on.</param>

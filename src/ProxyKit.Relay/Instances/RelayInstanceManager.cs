@@ -18,6 +18,9 @@ namespace ProxyKit.Relay.Instances;
 /// </summary>
 public sealed class RelayInstanceManager : IAsyncDisposable
 {
+    private const int MaxDuplicateAttempts = 3;
+    private const int MaxConnectionsLimit = 100_000;
+
     private readonly ConcurrentDictionary<string, LiveInstance> _live = new(StringComparer.Ordinal);
     private readonly ProxyKitDatabase _database;
     private readonly IIPv6AddressAllocator _allocator;
@@ -55,8 +58,14 @@ public sealed class RelayInstanceManager : IAsyncDisposable
     /// <param name="interfaceName">The interface to put the address on (required, as in the seed).</param>
     /// <param name="ttl">For a temporary instance: how long it lives; <see langword="null"/> for one that lives until deleted.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task<RelayInstanceResult> CreateAsync(RelayInstanceType type, string? interfaceName, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    public Task<RelayInstanceResult> CreateAsync(RelayInstanceType type, string? interfaceName, TimeSpan? ttl = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(new RelayInstanceRequest(type, interfaceName) { Ttl = ttl }, cancellationToken);
+
+    /// <summary>Creates an instance (optionally temporary, with credentials and limits); returns once its address is usable and its listeners accept.</summary>
+    public async Task<RelayInstanceResult> CreateAsync(RelayInstanceRequest request, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var (type, interfaceName, ttl) = (request.Type, request.InterfaceName, request.Ttl);
         if (string.IsNullOrWhiteSpace(interfaceName))
         {
             return Invalid("Interface name is required (the network interface the instance's IPv6 address is added to).");
@@ -72,23 +81,45 @@ public sealed class RelayInstanceManager : IAsyncDisposable
             return Invalid($"ttl must be between 1 second and {_options.MaxTtl.TotalSeconds:0} seconds.");
         }
 
+        if (request.Limits is { MaxConnections: < 1 or > MaxConnectionsLimit })
+        {
+            return Invalid($"max_connections must be between 1 and {MaxConnectionsLimit}.");
+        }
+
+        if (request.Limits is { BandwidthBytesPerSecond: < 1024 })
+        {
+            return Invalid("bandwidth_bytes_per_second must be at least 1024.");
+        }
+
         var (prefix, prefixError) = await ResolvePrefixAsync(interfaceName, cancellationToken).ConfigureAwait(false);
         if (prefixError is not null)
         {
             return prefixError;
         }
 
-        var address = await _allocator.AllocateAsync(prefix, cancellationToken).ConfigureAwait(false);
-        var assigned = await _assigner.AssignAsync(interfaceName, address, cancellationToken).ConfigureAwait(false);
-        if (!assigned.Succeeded)
+        // A duplicate (another host on the link holds the address) costs that address, not the request: try fresh ones.
+        IPAddress address;
+        var attempt = 0;
+        while (true)
         {
+            address = await _allocator.AllocateAsync(prefix, cancellationToken).ConfigureAwait(false);
+            var assigned = await _assigner.AssignAsync(interfaceName, address, cancellationToken).ConfigureAwait(false);
+            if (assigned.Succeeded)
+            {
+                break;
+            }
+
             await _allocator.ReleaseAsync(prefix, address, cancellationToken).ConfigureAwait(false);
-            return new RelayInstanceResult(null, assigned.Error.ToString(), $"Failed to assign IPv6 {address} to '{interfaceName}': {assigned.Message}",
-                IsClientError: assigned.Error is AddressAssignmentError.InterfaceNotFound or AddressAssignmentError.NoGlobalIPv6Prefix);
+            if (assigned.Error != AddressAssignmentError.DuplicateAddress || ++attempt == MaxDuplicateAttempts)
+            {
+                return new RelayInstanceResult(null, assigned.Error.ToString(), $"Failed to assign IPv6 {address} to '{interfaceName}': {assigned.Message}",
+                    IsClientError: assigned.Error is AddressAssignmentError.InterfaceNotFound or AddressAssignmentError.NoGlobalIPv6Prefix);
+            }
         }
 
         var now = _timeProvider.GetUtcNow();
-        var record = new InstanceRecord(Guid.NewGuid().ToString("N"), type, interfaceName, address, prefix, null, null, now, ttl is null ? null : now + ttl.Value);
+        var record = new InstanceRecord(Guid.NewGuid().ToString("N"), type, interfaceName, address, prefix, null, null, now, ttl is null ? null : now + ttl.Value,
+            request.Credentials, request.Limits);
         LiveInstance? live = null;
         try
         {
@@ -314,6 +345,12 @@ public sealed class RelayInstanceManager : IAsyncDisposable
                 o.Egress.Address = record.Address;
                 o.Egress.FreeBind = freeBind;
                 o.Egress.Policy = EgressAddressPolicy.IPv6Only;
+                o.Credentials = record.Credentials;
+                o.BandwidthLimitBytesPerSecond = record.Limits.BandwidthBytesPerSecond;
+                if (record.Limits.MaxConnections is { } max)
+                {
+                    o.MaxConnections = max;
+                }
             });
             try
             {
@@ -336,14 +373,18 @@ public sealed class RelayInstanceManager : IAsyncDisposable
         {
             using var insert = connection.CreateCommand(
                 """
-                INSERT INTO relay_instances (id, type, interface_name, address, prefix, http_port, socks5_port, created_at, expires_at)
-                VALUES (@id, @type, @interface_name, @address, @prefix, @http_port, @socks5_port, @created_at, @expires_at)
+                INSERT INTO relay_instances (id, type, interface_name, address, prefix, http_port, socks5_port, created_at, expires_at,
+                                             username, password_hash, max_connections, bandwidth_bytes_per_second)
+                VALUES (@id, @type, @interface_name, @address, @prefix, @http_port, @socks5_port, @created_at, @expires_at,
+                        @username, @password_hash, @max_connections, @bandwidth_bytes_per_second)
                 """,
                 null)
                 .With("id", record.Id).With("type", record.Type.ToString().ToLowerInvariant()).With("interface_name", record.InterfaceName)
                 .With("address", record.Address.ToString()).With("prefix", record.Prefix.ToString())
                 .With("http_port", record.HttpPort).With("socks5_port", record.Socks5Port)
-                .With("created_at", record.CreatedAt).With("expires_at", record.ExpiresAt);
+                .With("created_at", record.CreatedAt).With("expires_at", record.ExpiresAt)
+                .With("username", record.Credentials?.Username).With("password_hash", record.Credentials?.PasswordHash)
+                .With("max_connections", record.Limits.MaxConnections).With("bandwidth_bytes_per_second", record.Limits.BandwidthBytesPerSecond);
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -375,7 +416,12 @@ public sealed class RelayInstanceManager : IAsyncDisposable
         await using (connection.ConfigureAwait(false))
         {
             using var select = connection.CreateCommand(
-                "SELECT id, type, interface_name, address, prefix, http_port, socks5_port, created_at, expires_at FROM relay_instances ORDER BY created_at", null);
+                """
+                SELECT id, type, interface_name, address, prefix, http_port, socks5_port, created_at, expires_at,
+                       username, password_hash, max_connections, bandwidth_bytes_per_second
+                FROM relay_instances ORDER BY created_at
+                """,
+                null);
             var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
@@ -388,10 +434,14 @@ public sealed class RelayInstanceManager : IAsyncDisposable
                         reader.GetString(2),
                         IPAddress.Parse(reader.GetString(3)),
                         IPNetwork.Parse(reader.GetString(4)),
-                        Port(reader, 5),
-                        Port(reader, 6),
+                        Int32OrNull(reader, 5),
+                        Int32OrNull(reader, 6),
                         reader.GetFieldValue<DateTimeOffset>(7),
-                        reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8)));
+                        reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+                        reader.IsDBNull(9) ? null : RelayCredentials.FromHash(reader.GetString(9), reader.GetString(10)),
+                        new RelayInstanceLimits(
+                            Int32OrNull(reader, 11),
+                            reader.IsDBNull(12) ? null : Convert.ToInt64(reader.GetValue(12), CultureInfo.InvariantCulture))));
                 }
 
                 return records;
@@ -399,7 +449,7 @@ public sealed class RelayInstanceManager : IAsyncDisposable
         }
     }
 
-    private static int? Port(DbDataReader reader, int ordinal) =>
+    private static int? Int32OrNull(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : Convert.ToInt32(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     private sealed record InstanceRecord(
@@ -411,7 +461,9 @@ public sealed class RelayInstanceManager : IAsyncDisposable
         int? HttpPort,
         int? Socks5Port,
         DateTimeOffset CreatedAt,
-        DateTimeOffset? ExpiresAt);
+        DateTimeOffset? ExpiresAt,
+        RelayCredentials? Credentials,
+        RelayInstanceLimits Limits);
 
     private sealed class LiveInstance(InstanceRecord record, RelayListener? http, RelayListener? socks)
     {
@@ -434,7 +486,9 @@ public sealed class RelayInstanceManager : IAsyncDisposable
                     stats.Sum(s => s.BytesSent),
                     stats.Sum(s => s.BytesReceived),
                     stats.Max(s => s.LastActivity),
-                    stats.Max(s => s.Uptime)));
+                    stats.Max(s => s.Uptime)),
+                Record.Credentials?.Username,
+                Record.Limits);
         }
 
         public async Task StopAsync()

@@ -8,8 +8,9 @@ public sealed class RelayInstanceOptions
 
     /// <summary>
     /// Gets or sets how addresses are put on interfaces: <see cref="InstanceAddressAssigner.Linux"/> (the <c>ip</c> command;
-    /// the default on Linux; needs CAP_NET_ADMIN) or <see cref="InstanceAddressAssigner.None"/> (the addresses already
-    /// work on this host, e.g. an AnyIP-routed prefix). Another <c>IAddressAssigner</c> registered in DI wins over both.
+    /// the default on Linux; needs CAP_NET_ADMIN) or <see cref="InstanceAddressAssigner.AnyIp"/> (one local route per
+    /// configured prefix; the prefix must be routed to this host) or <see cref="InstanceAddressAssigner.None"/> (the addresses
+    /// already work on this host). Another <c>IAddressAssigner</c> registered in DI wins over both.
     /// </summary>
     public InstanceAddressAssigner Assigner { get; set; } = InstanceAddressAssigner.Linux;
 
@@ -31,4 +32,7 @@ public enum InstanceAddressAssigner
 
     /// <summary>Nothing to do: the addresses are already usable (<see cref="Addressing.NullAddressAssigner"/>).</summary>
     None,
+
+    /// <summary>Linux AnyIP: one <c>local</c> route per configured prefix on <c>lo</c>, no per-address work (<see cref="Addressing.LinuxAnyIpAssigner"/>).</summary>
+    AnyIp,
 }

@@ -17,6 +17,16 @@ internal sealed class RelayInstanceOptionsValidator : IValidateOptions<RelayInst
             }
         }
 
+        if (options.Assigner == InstanceAddressAssigner.AnyIp && options.Prefixes.Count == 0)
+        {
+            failures.Add("ProxyKit:Instances:Assigner 'AnyIp' needs at least one prefix in ProxyKit:Instances:Prefixes (the routes it adds).");
+        }
+
+        if (!Enum.IsDefined(options.Assigner))
+        {
+            failures.Add($"ProxyKit:Instances:Assigner must be Linux, AnyIp or None (was {options.Assigner}).");
+        }
+
         if (options.AddressLifetime < TimeSpan.FromSeconds(30))
         {
             failures.Add("ProxyKit:Instances:AddressLifetime must be at least 30 seconds.");

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -47,8 +48,9 @@ public static class RelayInstancesRelayBuilderExtensions
         return options.Assigner switch
         {
             InstanceAddressAssigner.None => new NullAddressAssigner(),
+            InstanceAddressAssigner.AnyIp when OperatingSystem.IsLinux() => new LinuxAnyIpAssigner(options.Prefixes.Values.Select(p => IPNetwork.Parse(p))),
             _ when OperatingSystem.IsLinux() => new LinuxIpCommandAssigner(options.AddressLifetime),
-            _ => throw new ProxyKitException("ProxyKit:Instances:Assigner 'Linux' needs Linux; on Windows reference ProxyKit.Windows, elsewhere use 'None'."),
+            _ => throw new ProxyKitException($"ProxyKit:Instances:Assigner '{options.Assigner}' needs Linux; on Windows reference ProxyKit.Windows, elsewhere use 'None'."),
         };
     }
 }

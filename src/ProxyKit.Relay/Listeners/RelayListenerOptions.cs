@@ -55,12 +55,6 @@ public sealed class RelayListenerOptions
             throw new ArgumentException($"Unknown protocol {Protocol}.", nameof(Protocol));
         }
 
-        if (Credentials is { } c && (c.Username.Length is 0 or > 255 || c.Password.Length is 0 or > 255
-            || System.Text.Encoding.UTF8.GetByteCount(c.Username) > 255 || System.Text.Encoding.UTF8.GetByteCount(c.Password) > 255))
-        {
-            throw new ArgumentException("Credentials: username and password must each be 1-255 bytes of UTF-8 (RFC 1929).", nameof(Credentials));
-        }
-
         if (Egress.Address is not null && Egress.RotatingPrefix is not null)
         {
             throw new ArgumentException("Egress: set either Address (sticky) or RotatingPrefix (rotating), not both.", nameof(Egress));

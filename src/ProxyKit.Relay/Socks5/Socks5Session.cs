@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 using ProxyKit.Relay.Egress;
 using ProxyKit.Relay.Listeners;
@@ -42,7 +41,7 @@ internal static class Socks5Session
             string username = string.Empty, password = string.Empty;
             var auth = await ReadAsync(reader, (ReadOnlySpan<byte> data, out int consumed) =>
                 Socks5Protocol.ParseCredentials(data, out consumed, out username, out password), handshakeToken).ConfigureAwait(false);
-            var accepted = auth == ParseStatus.Complete && Matches(username, credentials.Username) & Matches(password, credentials.Password);
+            var accepted = auth == ParseStatus.Complete && credentials.Verify(username, password);
             if (auth != ParseStatus.Invalid || accepted)
             {
                 await client.SendAsync(new byte[] { 0x01, accepted ? (byte)0x00 : (byte)0x01 }, SocketFlags.None, handshakeToken).ConfigureAwait(false);
@@ -148,7 +147,4 @@ internal static class Socks5Session
             }
         }
     }
-
-    private static bool Matches(string given, string expected) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 }

@@ -133,6 +133,85 @@ public abstract class RelayInstanceManagerContractTests(TestEngine engine) : Sto
         await ShouldAcceptAsync(a.Socks5EndPoint!);
     }
 
+    [SkippableFact]
+    public async Task CreateAsync_CredentialsAndLimits_StoredAsAHashAndEnforcedAfterRestore()
+    {
+        var (first, database) = await CreateAsync();
+        var created = (await first.CreateAsync(new RelayInstanceRequest(RelayInstanceType.Socks5, Interface)
+        {
+            Credentials = new RelayCredentials("alice", "correct-horse"),
+            Limits = new RelayInstanceLimits(MaxConnections: 1, BandwidthBytesPerSecond: 4096),
+        })).Instance.ShouldNotBeNull();
+        created.Username.ShouldBe("alice");
+        var (username, hash) = await ReadCredentialColumnsAsync(database, created.Id);
+        username.ShouldBe("alice");
+        hash.ShouldStartWith("pbkdf2-sha256$");
+        hash.ShouldNotContain("correct-horse");
+        await first.DisposeAsync();
+
+        var second = Manager(database, new NullAddressAssigner());
+        await second.RestoreAsync();
+
+        var restored = second.Get(created.Id).ShouldNotBeNull();
+        restored.Username.ShouldBe("alice");
+        restored.Limits.ShouldBe(new RelayInstanceLimits(1, 4096));
+        using var held = await ConnectAuthenticatedAsync(restored.Socks5EndPoint!, "alice", "correct-horse");
+        using var another = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await another.ConnectAsync(restored.Socks5EndPoint!);
+        await another.SendAsync(Socks5Client.Greeting(0x02));
+        await another.SendAsync(Socks5Client.Credentials("alice", "correct-horse"));
+        await another.SendAsync(Socks5Client.Request(Socks5Client.Connect, new IPEndPoint(IPAddress.Parse("2001:db8::1"), 80)));
+        (await Socks5Client.ReadMethodChoiceAsync(another))[1].ShouldBe((byte)0x02);
+        (await another.ReceiveExactAsync(2))[1].ShouldBe((byte)0x00);
+        (await Socks5Client.ReadReplyAsync(another)).Code.ShouldBe((byte)0x02, "max_connections 1: the second concurrent client is refused by rule");
+        (await AuthenticateAsync(restored.Socks5EndPoint!, "alice", "wrong")).ShouldBe((byte)0x01, "the restored hash still rejects a wrong password");
+    }
+
+    [SkippableFact]
+    public async Task CreateAsync_InvalidLimits_ClientErrorsAndNothingStored()
+    {
+        var (manager, database) = await CreateAsync();
+
+        var connections = await manager.CreateAsync(new RelayInstanceRequest(RelayInstanceType.Http, Interface) { Limits = new(MaxConnections: 0) });
+        var bandwidth = await manager.CreateAsync(new RelayInstanceRequest(RelayInstanceType.Http, Interface) { Limits = new(BandwidthBytesPerSecond: 100) });
+
+        connections.Error.ShouldBe("invalid_request");
+        connections.Message.ShouldNotBeNull().ShouldContain("max_connections");
+        bandwidth.Error.ShouldBe("invalid_request");
+        bandwidth.Message.ShouldNotBeNull().ShouldContain("bandwidth_bytes_per_second");
+        (await CountRowsAsync(database)).ShouldBe(0);
+    }
+
+    [SkippableFact]
+    public async Task CreateAsync_DuplicateAddresses_RegeneratesAFreshAddress()
+    {
+        var assigner = new DuplicatingAssigner(duplicates: 2);
+        var (manager, database) = await CreateAsync(assigner);
+
+        var instance = (await manager.CreateAsync(RelayInstanceType.Socks5, Interface)).Instance.ShouldNotBeNull();
+
+        assigner.Tried.Count.ShouldBe(3);
+        assigner.Tried.Distinct().Count().ShouldBe(3, "each attempt gets a never-used address");
+        instance.Address.ShouldBe(assigner.Tried[^1]);
+        (await CountRowsAsync(database)).ShouldBe(1);
+    }
+
+    [SkippableFact]
+    public async Task CreateAsync_DuplicateEveryTime_GivesUpAfterThreeWithTheTypedError()
+    {
+        var assigner = new DuplicatingAssigner(duplicates: int.MaxValue);
+        var (manager, database) = await CreateAsync(assigner);
+
+        var result = await manager.CreateAsync(RelayInstanceType.Socks5, Interface);
+
+        result.Instance.ShouldBeNull();
+        result.Error.ShouldBe(nameof(AddressAssignmentError.DuplicateAddress));
+        result.IsClientError.ShouldBeFalse();
+        result.Message.ShouldStartWith("Failed to assign IPv6");
+        assigner.Tried.Count.ShouldBe(3);
+        (await CountRowsAsync(database)).ShouldBe(0);
+    }
+
     protected override async Task DisposeResourcesAsync()
     {
         foreach (var manager in _managers)
@@ -172,6 +251,41 @@ public abstract class RelayInstanceManagerContractTests(TestEngine engine) : Sto
         }
     }
 
+    private static async Task<(string Username, string Hash)> ReadCredentialColumnsAsync(ProxyKitDatabase database, string id)
+    {
+        var connection = await database.OpenConnectionAsync();
+        await using (connection)
+        {
+            using var select = connection.CreateCommand("SELECT username, password_hash FROM relay_instances WHERE id = @id", null).With("id", id);
+            using var reader = await select.ExecuteReaderAsync();
+            reader.Read().ShouldBeTrue();
+            return (reader.GetString(0), reader.GetString(1));
+        }
+    }
+
+    // Returns the RFC 1929 status byte.
+    private static async Task<byte> AuthenticateAsync(IPEndPoint endPoint, string username, string password)
+    {
+        using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endPoint);
+        await socket.SendAsync(Socks5Client.Greeting(0x02));
+        (await Socks5Client.ReadMethodChoiceAsync(socket))[1].ShouldBe((byte)0x02);
+        await socket.SendAsync(Socks5Client.Credentials(username, password));
+        return (await socket.ReceiveExactAsync(2))[1];
+    }
+
+    // An authenticated client that stays connected mid-handshake (it sends no request), holding a connection slot.
+    private static async Task<Socket> ConnectAuthenticatedAsync(IPEndPoint endPoint, string username, string password)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endPoint);
+        await socket.SendAsync(Socks5Client.Greeting(0x02));
+        await Socks5Client.ReadMethodChoiceAsync(socket);
+        await socket.SendAsync(Socks5Client.Credentials(username, password));
+        (await socket.ReceiveExactAsync(2))[1].ShouldBe((byte)0x00);
+        return socket;
+    }
+
     private static async Task ShouldAcceptAsync(IPEndPoint endPoint)
     {
         using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -184,6 +298,27 @@ public abstract class RelayInstanceManagerContractTests(TestEngine engine) : Sto
         using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         var error = await Should.ThrowAsync<SocketException>(async () => await socket.ConnectAsync(endPoint));
         error.SocketErrorCode.ShouldBe(SocketError.ConnectionRefused);
+    }
+
+    private sealed class DuplicatingAssigner(int duplicates) : IAddressAssigner
+    {
+        public List<IPAddress> Tried { get; } = [];
+
+        public string Name => "none";
+
+        public ValueTask<AddressAssignmentResult> AssignAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default)
+        {
+            Tried.Add(address);
+            return ValueTask.FromResult(Tried.Count <= duplicates
+                ? new AddressAssignmentResult(AddressAssignmentError.DuplicateAddress, "DAD found another holder")
+                : AddressAssignmentResult.Success);
+        }
+
+        public ValueTask<AddressAssignmentResult> RenewAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(AddressAssignmentResult.Success);
+
+        public ValueTask<AddressAssignmentResult> UnassignAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(AddressAssignmentResult.Success);
     }
 
     private sealed class FailingAssigner : IAddressAssigner

@@ -125,7 +125,7 @@ public sealed class RelayListenerLifecycleTests
     {
         Should.Throw<ArgumentOutOfRangeException>(() => RelayListener.Create(new RelayListenerOptions { MaxHandshakeBytes = 100 })).ParamName.ShouldBe("MaxHandshakeBytes");
         Should.Throw<ArgumentOutOfRangeException>(() => RelayListener.Create(new RelayListenerOptions { IdleTimeout = TimeSpan.Zero })).ParamName.ShouldBe("IdleTimeout");
-        Should.Throw<ArgumentException>(() => RelayListener.Create(new RelayListenerOptions { Credentials = new RelayCredentials("", "x") })).ParamName.ShouldBe("Credentials");
+        Should.Throw<ArgumentException>(() => new RelayCredentials("", "x")).ParamName.ShouldBe("username");
         Should.Throw<ArgumentOutOfRangeException>(() => RelayListener.Create(new RelayListenerOptions { BandwidthLimitBytesPerSecond = 10 }));
     }
 

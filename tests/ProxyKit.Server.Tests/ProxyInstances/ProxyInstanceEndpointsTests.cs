@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ProxyKit.Testing;
 
 namespace ProxyKit.Server.Tests.ProxyInstances;
 
@@ -116,25 +119,159 @@ public sealed class ProxyInstanceEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CreateTempAndCleanup_ExpiresAtAndRemovalAfterTtl()
+    public async Task CreateProxy_CredentialsAndLimits_EchoedWithoutThePasswordAndEnforced()
     {
-        var temp = await PostAsync("/api/proxy/create_temp", new { type = "socks5", ttl = 1 }, HttpStatusCode.OK);
-        var permanent = await PostAsync("/api/create_proxy", new { type = "socks5", @interface = "eth0" }, HttpStatusCode.OK);
-        (temp.GetProperty("expires_at").GetDouble() - temp.GetProperty("created_at").GetDouble()).ShouldBe(1, 0.01);
-        permanent.TryGetProperty("expires_at", out _).ShouldBeFalse();
+        var body = await PostAsync("/api/create_proxy", new
+        {
+            type = "http",
+            @interface = "eth0",
+            username = "alice",
+            password = "correct-horse",
+            max_connections = 5,
+            bandwidth_bytes_per_second = 65536,
+        }, HttpStatusCode.OK);
+        var listed = await _client.GetStringAsync("/api/list_proxies");
 
-        await Task.Delay(TimeSpan.FromMilliseconds(1100));
-        var cleaned = await PostAsync("/api/cleanup", new { }, HttpStatusCode.OK);
-        var stats = await _client.GetFromJsonAsync<JsonElement>("/api/stats");
-
-        cleaned.GetProperty("cleaned_instances").GetInt32().ShouldBe(1);
-        stats.GetProperty("total_proxies").GetInt32().ShouldBe(1);
-        stats.GetProperty("interfaces").EnumerateArray().Single().GetProperty("name").GetString().ShouldBe("eth0");
+        body.GetProperty("username").GetString().ShouldBe("alice");
+        body.GetProperty("max_connections").GetInt32().ShouldBe(5);
+        body.GetProperty("bandwidth_bytes_per_second").GetInt64().ShouldBe(65536);
+        body.GetRawText().ShouldNotContain("correct-horse");
+        listed.ShouldNotContain("correct-horse");
+        var endpoint = IPEndPoint.Parse(body.GetProperty("proxy_endpoint").GetString()!);
+        (await ProxyStatusAsync(endpoint, null)).ShouldBe(407);
+        (await ProxyStatusAsync(endpoint, "alice:wrong")).ShouldBe(407);
+        (await ProxyStatusAsync(endpoint, "alice:correct-horse")).ShouldNotBe(407);
     }
 
-    private async Task<JsonElement> PostAsync(string path, object body, HttpStatusCode expected)
+    [Theory]
+    [InlineData("""{"type":"http","interface":"eth0","username":"alice"}""", "both username and password")]
+    [InlineData("""{"type":"http","interface":"eth0","username":"a:b","password":"p"}""", "may not contain ':'")]
+    [InlineData("""{"type":"http","interface":"eth0","max_connections":0}""", "max_connections must be between")]
+    [InlineData("""{"type":"http","interface":"eth0","bandwidth_bytes_per_second":10}""", "bandwidth_bytes_per_second must be at least 1024")]
+    public async Task CreateProxy_BadCredentialsOrLimits_400AndNothingCreated(string json, string message)
     {
-        using var response = await _client.PostAsJsonAsync(path, body);
+        using var response = await _client.PostAsync("/api/create_proxy", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!.ShouldContain(message);
+        (await _client.GetFromJsonAsync<JsonElement>("/api/stats")).GetProperty("total_proxies").GetInt32().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task CreateTempAndCleanup_ExpiresAtAndRemovalOnceTheClockPassesTtl()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var factory = Factory(clock).With("ProxyKit:Instances:ReapInterval", "00:03:00"); // the reaper stays out of the way
+        using var client = factory.CreateClient();
+        var temp = await PostAsync(client, "/api/proxy/create_temp", new { type = "socks5", ttl = 60 }, HttpStatusCode.OK);
+        var permanent = await PostAsync(client, "/api/create_proxy", new { type = "socks5", @interface = "eth0" }, HttpStatusCode.OK);
+        (temp.GetProperty("expires_at").GetDouble() - temp.GetProperty("created_at").GetDouble()).ShouldBe(60, 0.01);
+        permanent.TryGetProperty("expires_at", out _).ShouldBeFalse();
+
+        clock.Advance(TimeSpan.FromSeconds(59));
+        var early = await PostAsync(client, "/api/cleanup", new { }, HttpStatusCode.OK);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var due = await PostAsync(client, "/api/cleanup", new { }, HttpStatusCode.OK);
+        var stats = await client.GetFromJsonAsync<JsonElement>("/api/stats");
+
+        early.GetProperty("cleaned_instances").GetInt32().ShouldBe(0);
+        due.GetProperty("cleaned_instances").GetInt32().ShouldBe(1);
+        stats.GetProperty("total_proxies").GetInt32().ShouldBe(1);
+        stats.GetProperty("interfaces").EnumerateArray().Single().GetProperty("name").GetString().ShouldBe("eth0");
+        using var gone = await client.GetAsync($"/api/proxy/{temp.GetProperty("instance_id").GetString()}");
+        gone.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task CreateTemp_TheBackgroundReaperRemovesItWithoutACleanupCall()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var factory = Factory(clock);
+        using var client = factory.CreateClient();
+        var temp = await PostAsync(client, "/api/proxy/create_temp", new { type = "http", ttl = 45 }, HttpStatusCode.OK);
+        var endpoint = IPEndPoint.Parse(temp.GetProperty("proxy_endpoint").GetString()!);
+
+        clock.Advance(TimeSpan.FromSeconds(30)); // first reap tick: not yet due
+        (await client.GetFromJsonAsync<JsonElement>("/api/stats")).GetProperty("total_proxies").GetInt32().ShouldBe(1);
+        clock.Advance(TimeSpan.FromSeconds(30)); // second tick, 15 s past the TTL
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await client.GetFromJsonAsync<JsonElement>("/api/stats")).GetProperty("total_proxies").GetInt32() != 0)
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the reaper should have removed the expired instance");
+            await Task.Delay(20);
+        }
+
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        (await Should.ThrowAsync<SocketException>(async () => await socket.ConnectAsync(endpoint))).SocketErrorCode.ShouldBe(SocketError.ConnectionRefused);
+    }
+
+    [Fact]
+    public async Task Restart_EveryInstanceComesBackWithItsAddressPortsAndCredentials()
+    {
+        var folder = Directory.CreateTempSubdirectory("proxykit-restart-");
+        try
+        {
+            var database = $"Data Source={Path.Combine(folder.FullName, "shared.db")}";
+            JsonElement both, temp;
+            await using (var first = new ServerFactory().With("ProxyKit:Sqlite:ConnectionString", database)
+                .With("ProxyKit:Instances:Assigner", "None").With("ProxyKit:Instances:Prefixes:eth0", "2001:db8:99::/64"))
+            {
+                using var client = first.CreateClient();
+                both = await PostAsync(client, "/api/create_proxy", new { type = "both", @interface = "eth0", username = "bob", password = "hunter2-long" }, HttpStatusCode.OK);
+                temp = await PostAsync(client, "/api/proxy/create_temp", new { type = "socks5", ttl = 3600 }, HttpStatusCode.OK);
+            }
+
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            await using var second = new ServerFactory().With("ProxyKit:Sqlite:ConnectionString", database)
+                .With("ProxyKit:Instances:Assigner", "None").With("ProxyKit:Instances:Prefixes:eth0", "2001:db8:99::/64");
+            using var client2 = second.CreateClient();
+            var list = (await client2.GetFromJsonAsync<JsonElement>("/api/list_proxies")).GetProperty("proxies").EnumerateArray().ToList();
+
+            list.Select(p => p.GetProperty("instance_id").GetString()).ShouldBe(
+                [both.GetProperty("instance_id").GetString(), temp.GetProperty("instance_id").GetString()], ignoreOrder: true);
+            var restored = list.Single(p => p.GetProperty("instance_id").GetString() == both.GetProperty("instance_id").GetString());
+            restored.GetProperty("ipv6_address").GetString().ShouldBe(both.GetProperty("ipv6_address").GetString());
+            restored.GetProperty("endpoints").GetRawText().ShouldBe(both.GetProperty("endpoints").GetRawText(), "the same ports, being free");
+            restored.GetProperty("username").GetString().ShouldBe("bob");
+            var restoredTemp = list.Single(p => p.GetProperty("instance_id").GetString() == temp.GetProperty("instance_id").GetString());
+            restoredTemp.GetProperty("expires_at").GetDouble().ShouldBe(temp.GetProperty("expires_at").GetDouble(), 0.01);
+            var http = IPEndPoint.Parse(restored.GetProperty("endpoints").GetProperty("http").GetString()!);
+            (await ProxyStatusAsync(http, null)).ShouldBe(407);
+            (await ProxyStatusAsync(http, "bob:hunter2-long")).ShouldNotBe(407);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static ServerFactory Factory(ManualTimeProvider clock) => new ServerFactory()
+        .With("ProxyKit:Instances:Assigner", "None")
+        .With("ProxyKit:Instances:Prefixes:eth0", "2001:db8:99::/64")
+        .WithServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+
+    // The status line of a plain HTTP request through the proxy to loopback, which the destination policy refuses
+    // without sending a packet: 407 before authentication, the policy's answer after it.
+    private static async Task<int> ProxyStatusAsync(IPEndPoint proxy, string? userPass)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(proxy);
+        var auth = userPass is null ? "" : $"Proxy-Authorization: Basic {Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(userPass))}\r\n";
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes($"GET http://[::1]:9/ HTTP/1.1\r\nHost: [::1]:9\r\n{auth}Connection: close\r\n\r\n"));
+        var buffer = new byte[256];
+        var read = await socket.ReceiveAsync(buffer).WaitAsync(TimeSpan.FromSeconds(15));
+        var line = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+        line.ShouldStartWith("HTTP/1.1 ");
+        return int.Parse(line.AsSpan(9, 3), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private Task<JsonElement> PostAsync(string path, object body, HttpStatusCode expected) => PostAsync(_client, path, body, expected);
+
+    private static async Task<JsonElement> PostAsync(HttpClient client, string path, object body, HttpStatusCode expected)
+    {
+        using var response = await client.PostAsJsonAsync(path, body);
         response.StatusCode.ShouldBe(expected, await response.Content.ReadAsStringAsync());
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
