@@ -18,6 +18,10 @@ public sealed class SocketOutboundConnector : IOutboundConnector
     private const int IpBindAddressNoPort = 24;
     private const int IPv6Freebind = 78;
 
+    // Windows: SOL_SOCKET / SO_REUSE_UNICASTPORT, the counterpart of IP_BIND_ADDRESS_NO_PORT (port chosen at connect time).
+    private const int WindowsSolSocket = 0xffff;
+    private const int WindowsReuseUnicastPort = 0x3007;
+
     private readonly IDnsResolver _dns;
     private readonly TimeProvider _timeProvider;
 
@@ -209,6 +213,10 @@ public sealed class SocketOutboundConnector : IOutboundConnector
         {
             // Choose the port at connect time: thousands of sockets bound to one address do not exhaust ports.
             socket.SetRawSocketOption(SolIp, IpBindAddressNoPort, BitConverter.GetBytes(1));
+        }
+        else if (OperatingSystem.IsWindows() && socket.SocketType == SocketType.Stream)
+        {
+            socket.SetRawSocketOption(WindowsSolSocket, WindowsReuseUnicastPort, BitConverter.GetBytes(1));
         }
 
         socket.Bind(new IPEndPoint(source, 0));

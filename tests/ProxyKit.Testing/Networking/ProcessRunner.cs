@@ -1,11 +1,11 @@
 using System.Diagnostics;
 
-namespace ProxyKit.Relay.Tests.Support;
+namespace ProxyKit.Testing.Networking;
 
-internal sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
 
 /// <summary>Runs a tool (curl, ip, id) with a bounded wait; proxy variables are cleared so only the arguments decide.</summary>
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null)
     {

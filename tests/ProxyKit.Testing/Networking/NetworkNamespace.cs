@@ -3,22 +3,24 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace ProxyKit.Relay.Tests.Support;
+namespace ProxyKit.Testing.Networking;
 
 /// <summary>
 /// A second "host" for one test (root only): a network namespace joined to this one by a veth pair, each end with a
-/// documentation-prefix address. Sockets are opened inside it from a dedicated thread that joins the namespace
+/// documentation-prefix address, and beyond it a second prefix (<see cref="RemotePrefix"/>) routed through it, as a
+/// target elsewhere on the internet would be. Sockets are opened inside it from a dedicated thread that joins the namespace
 /// (setns), so a test can run a target server on the far side without another process. Removed on dispose.
 /// </summary>
-internal sealed partial class NetworkNamespace : IAsyncDisposable
+public sealed partial class NetworkNamespace : IAsyncDisposable
 {
     private const int CloneNewNet = 0x40000000;
 
-    private NetworkNamespace(string name, string hostLink, IPNetwork prefix)
+    private NetworkNamespace(string name, string hostLink, IPNetwork prefix, IPNetwork remotePrefix)
     {
         Name = name;
         HostLink = hostLink;
         Prefix = prefix;
+        RemotePrefix = remotePrefix;
     }
 
     public string Name { get; }
@@ -27,6 +29,12 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
 
     /// <summary>The /64 shared by both ends of the link.</summary>
     public IPNetwork Prefix { get; }
+
+    /// <summary>A /64 held by the far host only (on its lo), reached from this host through the link.</summary>
+    public IPNetwork RemotePrefix { get; }
+
+    /// <summary>An address of <see cref="RemotePrefix"/> on the far host: a target in another network.</summary>
+    public IPAddress RemoteAddress => new(RemotePrefix.BaseAddress.GetAddressBytes()[..14].Concat(new byte[] { 0, 0x20 }).ToArray());
 
     /// <summary>This host's address on the link.</summary>
     public IPAddress HostAddress => At(1);
@@ -37,7 +45,11 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
     public static async Task<NetworkNamespace> CreateAsync()
     {
         var id = RandomNumberGenerator.GetHexString(6, lowercase: true);
-        var space = new NetworkNamespace($"pk-{id}", $"pkh{id}", IPNetwork.Parse($"2001:db8:e:{RandomNumberGenerator.GetInt32(1, 0xFFFF):x}::/64"));
+        var space = new NetworkNamespace(
+            $"pk-{id}",
+            $"pkh{id}",
+            IPNetwork.Parse($"2001:db8:e:{RandomNumberGenerator.GetInt32(1, 0xFFFF):x}::/64"),
+            IPNetwork.Parse($"2001:db8:f:{RandomNumberGenerator.GetInt32(1, 0xFFFF):x}::/64"));
         try
         {
             await Ip("netns", "add", space.Name);
@@ -48,6 +60,8 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
             await Ip("-n", space.Name, "link", "set", "lo", "up");
             await Ip("-n", space.Name, "-6", "addr", "add", $"{space.FarAddress}/64", "dev", $"pkn{id}", "nodad");
             await Ip("-n", space.Name, "link", "set", $"pkn{id}", "up");
+            await Ip("-n", space.Name, "-6", "addr", "add", $"{space.RemoteAddress}/128", "dev", "lo");
+            await Ip("-6", "route", "add", space.RemotePrefix.ToString(), "via", space.FarAddress.ToString(), "dev", space.HostLink);
             return space;
         }
         catch
@@ -68,6 +82,9 @@ internal sealed partial class NetworkNamespace : IAsyncDisposable
 
     /// <summary>Adds another address of the prefix to this host's end of the link (e.g. an egress address).</summary>
     public Task AddHostAddressAsync(IPAddress address) => Ip("-6", "addr", "add", $"{address}/128", "dev", HostLink, "nodad");
+
+    /// <summary>Routes <paramref name="prefix"/> from the far host to this one (a provider routing a prefix to the host, as AnyIP needs).</summary>
+    public Task RouteToHostAsync(IPNetwork prefix) => Ip("-n", Name, "-6", "route", "add", prefix.ToString(), "via", HostAddress.ToString(), "dev", $"pkn{HostLink[3..]}");
 
     /// <summary>Opens a listening TCP socket inside the namespace.</summary>
     public Socket ListenInside(IPEndPoint endPoint)
