@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(2004, LogLevel.Error, "Relay listener {Name}: unexpected failure in a client connection")]
     public static partial void ConnectionCrashed(ILogger logger, Exception exception, string name);
 
+    [LoggerMessage(2005, LogLevel.Warning, "Relay listener {Name}: the ConnectionClosed callback threw")]
+    public static partial void ConnectionReportFailed(ILogger logger, Exception exception, string name);
+
     [LoggerMessage(2010, LogLevel.Information, "Proxy instances restored: {Count} live")]
     public static partial void InstancesRestored(ILogger logger, int count);
 

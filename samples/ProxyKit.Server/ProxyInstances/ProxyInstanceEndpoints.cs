@@ -42,6 +42,12 @@ internal static class ProxyInstanceEndpoints
             manager.Get(id) is { } instance ? Results.Json(await tester.TestAsync(instance, ct)) : Error(404, $"Proxy {id} not found."))
             .WithSummary("Fetches the configured echo URL through the instance and reports the egress IP it saw.");
 
+        api.MapGet("/proxy/{id}/logs", (string id, RelayInstanceManager manager) =>
+            manager.GetLog(id) is { } log
+                ? Results.Json(new { instance_id = id, entries = log.Select(DescribeLogEntry) })
+                : Error(404, $"Proxy {id} not found."))
+            .WithSummary("The instance's recent log: lifecycle events and finished client connections, oldest first.");
+
         api.MapGet("/echo/ip", (HttpContext context) =>
             Results.Json(new { ip = context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4().ToString() : context.Connection.RemoteIpAddress?.ToString() }))
             .WithSummary("Answers with the caller's address: the echo for /api/proxy/{id}/test, served offline.");
@@ -191,6 +197,27 @@ internal static class ProxyInstanceEndpoints
             ["last_activity_ts"] = instance.Stats.LastActivity is { } last ? UnixSeconds(last) : null,
             ["uptime"] = Math.Round(instance.Stats.Uptime.TotalSeconds, 3),
         };
+        return description;
+    }
+
+    private static Dictionary<string, object?> DescribeLogEntry(RelayInstanceLogEntry entry)
+    {
+        var description = new Dictionary<string, object?>
+        {
+            ["timestamp"] = UnixSeconds(entry.Timestamp),
+            ["event"] = entry.Event,
+            ["message"] = entry.Message,
+        };
+        if (entry.Connection is { } connection)
+        {
+            description["client"] = connection.Client?.ToString();
+            description["target"] = connection.Target;
+            description["outcome"] = connection.Failure is { } failure ? System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(failure.ToString()) : "served";
+            description["bytes_sent"] = connection.BytesSent;
+            description["bytes_received"] = connection.BytesReceived;
+            description["duration_ms"] = Math.Round(connection.Duration.TotalMilliseconds, 1);
+        }
+
         return description;
     }
 

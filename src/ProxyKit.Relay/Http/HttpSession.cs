@@ -20,7 +20,7 @@ internal static class HttpSession
 
     public static async Task RunAsync(Socket client, BufferedSocketReader reader, ListenerContext context, ConnectionActivity activity, bool overLimit, HandshakeDeadline handshake)
     {
-        var counters = context.Counters;
+        var counters = activity;
         Upstream? upstream = null;
         try
         {
@@ -112,16 +112,17 @@ internal static class HttpSession
         if (!TryParseAuthority(request.Second, out var target))
         {
             await ErrorAsync(client, 400, "Bad Request", "http_request_error", token).ConfigureAwait(false);
-            context.Counters.Failed(RelayFailureReason.BadHandshake);
+            activity.Failed(RelayFailureReason.BadHandshake);
             return;
         }
 
+        activity.Target = target.ToString();
         var connection = await context.Connector.ConnectAsync(target, context.Outbound, token).ConfigureAwait(false);
         if (!connection.Succeeded)
         {
             Log.UpstreamFailed(context.Logger, context.Options.Name, target.ToString(), connection.Error);
             await FailAsync(client, connection.Error, token).ConfigureAwait(false);
-            context.Counters.Failed(ListenerContext.ReasonFor(connection.Error));
+            activity.Failed(ListenerContext.ReasonFor(connection.Error));
             return;
         }
 
@@ -129,15 +130,16 @@ internal static class HttpSession
         await client.SendAsync("HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray(), SocketFlags.None, token).ConfigureAwait(false);
         var pending = reader.BufferedMemory.ToArray();
         reader.Dispose();
-        await Tunnel.RunAsync(client, upstream, pending, context.Counters.Sent, context.Counters.Received, activity, context.Limiter, token).ConfigureAwait(false);
+        await Tunnel.RunAsync(client, upstream, pending, activity.Sent, activity.Received, activity, context.Limiter, token).ConfigureAwait(false);
     }
 
     private static async Task<(Upstream? Upstream, bool KeepAlive)> ForwardAsync(
         Socket client, BufferedSocketReader clientReader, HttpMessageHead request, Uri uri, ListenerContext context, ConnectionActivity activity, Upstream? upstream)
     {
         var token = activity.Closing.Token;
-        var counters = context.Counters;
+        var counters = activity;
         var authority = uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
+        activity.Target = authority;
         if (upstream is null || upstream.Authority != authority)
         {
             upstream?.Dispose();

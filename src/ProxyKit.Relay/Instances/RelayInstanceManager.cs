@@ -53,6 +53,9 @@ public sealed class RelayInstanceManager : IAsyncDisposable
     /// <summary>Gets one instance, or <see langword="null"/>.</summary>
     public RelayInstance? Get(string id) => _live.TryGetValue(id, out var live) ? live.Snapshot() : null;
 
+    /// <summary>Gets an instance's recent log entries, oldest first, or <see langword="null"/> when there is no such instance.</summary>
+    public IReadOnlyList<RelayInstanceLogEntry>? GetLog(string id) => _live.TryGetValue(id, out var live) ? live.Log.Snapshot() : null;
+
     /// <summary>Creates an instance; returns once its address is usable and its listeners accept.</summary>
     /// <param name="type">What it serves.</param>
     /// <param name="interfaceName">The interface to put the address on (required, as in the seed).</param>
@@ -125,6 +128,7 @@ public sealed class RelayInstanceManager : IAsyncDisposable
         {
             live = await StartListenersAsync(record).ConfigureAwait(false);
             await InsertAsync(live.Record, cancellationToken).ConfigureAwait(false);
+            live.Log.Add(new RelayInstanceLogEntry(now, "created", $"Created with {address} on {interfaceName}, listening on {live.Describe()}."));
             _live[record.Id] = live;
             return new RelayInstanceResult(live.Snapshot());
         }
@@ -186,7 +190,11 @@ public sealed class RelayInstanceManager : IAsyncDisposable
     {
         foreach (var live in _live.Values)
         {
-            await _assigner.RenewAsync(live.Record.InterfaceName, live.Record.Address, cancellationToken).ConfigureAwait(false);
+            var renewed = await _assigner.RenewAsync(live.Record.InterfaceName, live.Record.Address, cancellationToken).ConfigureAwait(false);
+            if (!renewed.Succeeded)
+            {
+                live.Log.Add(new RelayInstanceLogEntry(_timeProvider.GetUtcNow(), "renew_failed", $"Renewing {live.Record.Address} failed ({renewed.Error}): {renewed.Message}"));
+            }
         }
     }
 
@@ -213,6 +221,7 @@ public sealed class RelayInstanceManager : IAsyncDisposable
 
             var live = await StartListenersAsync(stored).ConfigureAwait(false);
             _live[stored.Id] = live;
+            live.Log.Add(new RelayInstanceLogEntry(now, "restored", $"Restored after a restart with {stored.Address} on {stored.InterfaceName}, listening on {live.Describe()}."));
             if (live.Record.HttpPort != stored.HttpPort || live.Record.Socks5Port != stored.Socks5Port)
             {
                 await UpdatePortsAsync(live.Record, cancellationToken).ConfigureAwait(false);
@@ -307,17 +316,18 @@ public sealed class RelayInstanceManager : IAsyncDisposable
     {
         // Addresses nobody configures on an interface (AnyIP routes, "already usable") are bound with IPV6_FREEBIND.
         var freeBind = _assigner.Name is "anyip" or "none";
+        var log = new RelayInstanceLog(_options.LogCapacity);
         RelayListener? http = null, socks = null;
         try
         {
             if (record.Type is RelayInstanceType.Http or RelayInstanceType.Both)
             {
-                http = StartOne(record, RelayProtocol.Http, record.HttpPort, freeBind);
+                http = StartOne(record, RelayProtocol.Http, record.HttpPort, freeBind, log);
             }
 
             if (record.Type is RelayInstanceType.Socks5 or RelayInstanceType.Both)
             {
-                socks = StartOne(record, RelayProtocol.Socks5, record.Socks5Port, freeBind);
+                socks = StartOne(record, RelayProtocol.Socks5, record.Socks5Port, freeBind, log);
             }
         }
         catch
@@ -330,10 +340,10 @@ public sealed class RelayInstanceManager : IAsyncDisposable
             throw;
         }
 
-        return new LiveInstance(record with { HttpPort = http?.LocalEndPoint.Port, Socks5Port = socks?.LocalEndPoint.Port }, http, socks);
+        return new LiveInstance(record with { HttpPort = http?.LocalEndPoint.Port, Socks5Port = socks?.LocalEndPoint.Port }, http, socks, log);
     }
 
-    private RelayListener StartOne(InstanceRecord record, RelayProtocol protocol, int? port, bool freeBind)
+    private RelayListener StartOne(InstanceRecord record, RelayProtocol protocol, int? port, bool freeBind, RelayInstanceLog log)
     {
         foreach (var candidate in port is { } p ? new[] { p, 0 } : [0])
         {
@@ -346,6 +356,7 @@ public sealed class RelayInstanceManager : IAsyncDisposable
                 o.Egress.FreeBind = freeBind;
                 o.Egress.Policy = EgressAddressPolicy.IPv6Only;
                 o.Credentials = record.Credentials;
+                o.ConnectionClosed = log.Add;
                 o.BandwidthLimitBytesPerSecond = record.Limits.BandwidthBytesPerSecond;
                 if (record.Limits.MaxConnections is { } max)
                 {
@@ -465,9 +476,13 @@ public sealed class RelayInstanceManager : IAsyncDisposable
         RelayCredentials? Credentials,
         RelayInstanceLimits Limits);
 
-    private sealed class LiveInstance(InstanceRecord record, RelayListener? http, RelayListener? socks)
+    private sealed class LiveInstance(InstanceRecord record, RelayListener? http, RelayListener? socks, RelayInstanceLog log)
     {
         public InstanceRecord Record { get; } = record;
+
+        public RelayInstanceLog Log { get; } = log;
+
+        public string Describe() => string.Join(", ", new[] { ("http", http), ("socks5", socks) }.Where(l => l.Item2 is not null).Select(l => $"{l.Item1} {l.Item2!.LocalEndPoint}"));
 
         public RelayInstance Snapshot()
         {

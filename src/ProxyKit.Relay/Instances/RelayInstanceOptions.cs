@@ -20,6 +20,9 @@ public sealed class RelayInstanceOptions
     /// <summary>Gets or sets how often expired temporary instances are removed. Defaults to 30 seconds.</summary>
     public TimeSpan ReapInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Gets or sets how many recent entries (connections, lifecycle events) each instance's log keeps in memory; 0 turns logs off. Defaults to 100.</summary>
+    public int LogCapacity { get; set; } = 100;
+
     /// <summary>Gets or sets the longest TTL a temporary instance may ask for. Defaults to 7 days.</summary>
     public TimeSpan MaxTtl { get; set; } = TimeSpan.FromDays(7);
 }

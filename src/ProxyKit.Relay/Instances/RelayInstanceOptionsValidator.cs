@@ -37,6 +37,11 @@ internal sealed class RelayInstanceOptionsValidator : IValidateOptions<RelayInst
             failures.Add("ProxyKit:Instances:ReapInterval must be positive and at most a third of AddressLifetime (renewals ride on it).");
         }
 
+        if (options.LogCapacity is < 0 or > 10_000)
+        {
+            failures.Add($"ProxyKit:Instances:LogCapacity must be between 0 and 10000 (was {options.LogCapacity}).");
+        }
+
         if (options.MaxTtl <= TimeSpan.Zero)
         {
             failures.Add("ProxyKit:Instances:MaxTtl must be positive.");

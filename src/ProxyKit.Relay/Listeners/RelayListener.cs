@@ -171,7 +171,7 @@ public sealed class RelayListener : IAsyncDisposable
             var counters = _context.Counters;
             counters.Accepted();
             var overLimit = counters.Active > _context.Options.MaxConnections;
-            var activity = new ConnectionActivity(_context.TimeProvider, _stopping.Token);
+            var activity = new ConnectionActivity(_context.TimeProvider, counters, client.RemoteEndPoint, _stopping.Token);
 
             // Registered before it starts: a connection that ends at once must not leave its entry behind.
             _connections[activity] = Task.CompletedTask;
@@ -188,7 +188,7 @@ public sealed class RelayListener : IAsyncDisposable
         {
             if (!await reader.FillAsync(handshake.Token).ConfigureAwait(false))
             {
-                _context.Counters.Failed(RelayFailureReason.BadHandshake); // connected and closed without a byte
+                activity.Failed(RelayFailureReason.BadHandshake); // connected and closed without a byte
                 return;
             }
 
@@ -204,7 +204,7 @@ public sealed class RelayListener : IAsyncDisposable
         }
         catch (OperationCanceledException) when (handshake.Expired && !activity.Closing.IsCancellationRequested)
         {
-            _context.Counters.Failed(RelayFailureReason.HandshakeTimeout);
+            activity.Failed(RelayFailureReason.HandshakeTimeout);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
@@ -212,7 +212,7 @@ public sealed class RelayListener : IAsyncDisposable
             // mid-handshake counts as a failed handshake, as one that closed cleanly there does.
             if (!handshake.IsCompleted && !activity.Closing.IsCancellationRequested)
             {
-                _context.Counters.Failed(RelayFailureReason.BadHandshake);
+                activity.Failed(RelayFailureReason.BadHandshake);
             }
         }
         catch (Exception ex)
@@ -225,7 +225,23 @@ public sealed class RelayListener : IAsyncDisposable
             client.Dispose();
             _context.Counters.Closed();
             _connections.TryRemove(activity, out _);
+            ReportClosed(activity);
             activity.Dispose();
+        }
+    }
+
+    private void ReportClosed(ConnectionActivity activity)
+    {
+        if (_context.Options.ConnectionClosed is { } report)
+        {
+            try
+            {
+                report(activity.ToRecord());
+            }
+            catch (Exception ex)
+            {
+                Log.ConnectionReportFailed(_context.Logger, ex, Name); // an observer's bug must not take the listener down
+            }
         }
     }
 

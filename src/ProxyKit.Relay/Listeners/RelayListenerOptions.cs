@@ -45,6 +45,12 @@ public sealed class RelayListenerOptions
     /// <summary>Gets or sets how long <see cref="RelayListener.StopAsync"/> lets open tunnels finish before closing them. Defaults to 5 seconds.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Gets or sets a callback told about every client connection when it closes (e.g. a per-instance connection log).
+    /// Runs on the connection's own task: keep it short and non-blocking. <see langword="null"/> (the default) for none.
+    /// </summary>
+    public Action<RelayConnectionRecord>? ConnectionClosed { get; set; }
+
     /// <summary>Throws when the options are inconsistent, naming the option.</summary>
     public void Validate()
     {

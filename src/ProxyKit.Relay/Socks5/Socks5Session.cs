@@ -13,7 +13,7 @@ internal static class Socks5Session
     public static async Task RunAsync(Socket client, BufferedSocketReader reader, ListenerContext context, ConnectionActivity activity, bool overLimit, HandshakeDeadline handshake)
     {
         var handshakeToken = handshake.Token;
-        var counters = context.Counters;
+        var counters = activity;
         var credentials = context.Options.Credentials;
 
         // Greeting.
@@ -77,6 +77,7 @@ internal static class Socks5Session
             return;
         }
 
+        activity.Target = request.Target.ToString();
         if (overLimit)
         {
             await ReplyAsync(client, Socks5Reply.NotAllowedByRuleset, null, handshakeToken).ConfigureAwait(false);

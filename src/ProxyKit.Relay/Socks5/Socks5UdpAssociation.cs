@@ -89,7 +89,7 @@ internal static class Socks5UdpAssociation
 
                 var payload = buffer.AsMemory(3 + headerLength, received.ReceivedBytes - 3 - headerLength);
                 await upstream.SendToAsync(payload, SocketFlags.None, destination, cancellationToken).ConfigureAwait(false);
-                context.Counters.Sent(payload.Length);
+                activity.Sent(payload.Length);
                 activity.Touch();
             }
         }
@@ -122,7 +122,7 @@ internal static class Socks5UdpAssociation
                 var headerLength = 3 + Socks5Protocol.WriteAddress(header.AsSpan(3), (IPEndPoint)received.RemoteEndPoint);
                 header.AsSpan(0, headerLength).CopyTo(buffer.AsSpan(22 - headerLength));
                 await clientSide.SendToAsync(buffer.AsMemory(22 - headerLength, headerLength + received.ReceivedBytes), SocketFlags.None, client, cancellationToken).ConfigureAwait(false);
-                context.Counters.Received(received.ReceivedBytes);
+                activity.Received(received.ReceivedBytes);
                 activity.Touch();
             }
         }

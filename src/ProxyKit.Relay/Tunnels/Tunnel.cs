@@ -3,20 +3,6 @@ using System.Net.Sockets;
 
 namespace ProxyKit.Relay.Tunnels;
 
-/// <summary>Per-connection state the listener watches: activity for the idle timeout, and a token to close it.</summary>
-internal sealed class ConnectionActivity(TimeProvider timeProvider, CancellationToken listenerStopping) : IDisposable
-{
-    private long _lastActivity = timeProvider.GetTimestamp();
-
-    public CancellationTokenSource Closing { get; } = CancellationTokenSource.CreateLinkedTokenSource(listenerStopping);
-
-    public TimeSpan Idle => timeProvider.GetElapsedTime(Interlocked.Read(ref _lastActivity));
-
-    public void Touch() => Interlocked.Exchange(ref _lastActivity, timeProvider.GetTimestamp());
-
-    public void Dispose() => Closing.Dispose();
-}
-
 /// <summary>
 /// Relays bytes both ways between two connected sockets. Each direction waits with a zero-byte receive and rents a
 /// pooled buffer only while data flows, so an idle tunnel holds no buffer; end of stream in one direction is

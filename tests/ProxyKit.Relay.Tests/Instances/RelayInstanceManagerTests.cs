@@ -168,6 +168,23 @@ public abstract class RelayInstanceManagerContractTests(TestEngine engine) : Sto
     }
 
     [SkippableFact]
+    public async Task GetLog_LifecycleAndFinishedConnections_OldestFirst()
+    {
+        var (manager, _) = await CreateAsync();
+        var instance = (await manager.CreateAsync(RelayInstanceType.Socks5, Interface)).Instance!;
+
+        (await AuthenticateWithoutOfferingAsync(instance.Socks5EndPoint!)).ShouldBe((byte)0xFF);
+        await Eventually.TrueAsync(() => manager.GetLog(instance.Id)!.Count == 2, "the refused connection is logged");
+
+        var log = manager.GetLog(instance.Id)!;
+        log[0].Event.ShouldBe("created");
+        log[0].Message.ShouldContain(instance.Address.ToString());
+        log[1].Event.ShouldBe("connection");
+        log[1].Connection!.Failure.ShouldBe(RelayFailureReason.AuthenticationFailed, "no acceptable method offered");
+        manager.GetLog("nope").ShouldBeNull();
+    }
+
+    [SkippableFact]
     public async Task CreateAsync_InvalidLimits_ClientErrorsAndNothingStored()
     {
         var (manager, database) = await CreateAsync();
@@ -261,6 +278,15 @@ public abstract class RelayInstanceManagerContractTests(TestEngine engine) : Sto
             reader.Read().ShouldBeTrue();
             return (reader.GetString(0), reader.GetString(1));
         }
+    }
+
+    // A client offering only GSSAPI to a no-auth listener: the method choice byte (0xFF = none acceptable).
+    private static async Task<byte> AuthenticateWithoutOfferingAsync(IPEndPoint endPoint)
+    {
+        using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endPoint);
+        await socket.SendAsync(Socks5Client.Greeting(0x01));
+        return (await Socks5Client.ReadMethodChoiceAsync(socket))[1];
     }
 
     // Returns the RFC 1929 status byte.

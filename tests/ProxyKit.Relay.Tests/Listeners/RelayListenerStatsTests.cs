@@ -178,4 +178,58 @@ public sealed class RelayListenerStatsTests
         relay.Stats.LastActivity.ShouldBe(new DateTimeOffset(2026, 3, 1, 12, 0, 42, TimeSpan.Zero));
         await relay.WaitForNoActiveConnectionsAsync();
     }
+
+    [Fact]
+    public async Task ConnectionClosed_ReportsEachConnectionsTargetBytesAndOutcome()
+    {
+        var records = new System.Collections.Concurrent.ConcurrentQueue<RelayConnectionRecord>();
+        await using var target = Asymmetric();
+        await using var relay = TestRelay.Start(o => o.ConnectionClosed = records.Enqueue);
+        var (socket, reply) = await Socks5Client.HandshakeAsync(relay, Socks5Client.Request(Socks5Client.Connect, target.EndPoint));
+        using (socket)
+        {
+            reply.Code.ShouldBe((byte)0x00);
+            await socket.SendAllAsync(new byte[100]);
+            await socket.ReceiveExactAsync(250);
+            socket.Shutdown(SocketShutdown.Send);
+            await socket.ReceiveUntilClosedAsync();
+        }
+
+        using (var garbage = await relay.ConnectAsync())
+        {
+            await garbage.SendAllAsync(Encoding.ASCII.GetBytes("\x16\x03 not a proxy handshake\r\n\r\n"));
+            await garbage.ReceiveUntilClosedAsync();
+        }
+
+        await relay.WaitForNoActiveConnectionsAsync();
+        await Eventually.TrueAsync(() => records.Count == 2, "both connections reported");
+
+        var served = records.Single(r => r.Failure is null);
+        served.Target.ShouldBe(target.EndPoint.ToString());
+        served.BytesSent.ShouldBe(100);
+        served.BytesReceived.ShouldBe(250);
+        served.Client!.Address.ShouldBe(IPAddress.Loopback);
+        served.Duration.ShouldBeGreaterThan(TimeSpan.Zero);
+        var refused = records.Single(r => r.Failure is not null);
+        refused.Failure.ShouldBe(RelayFailureReason.BadHandshake);
+        refused.Target.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task ConnectionClosed_ACallbackThatThrows_IsLoggedAndTheListenerKeepsServing()
+    {
+        await using var target = TcpTestServer.Echo(IPAddress.Loopback);
+        await using var relay = TestRelay.Start(o => o.ConnectionClosed = _ => throw new InvalidOperationException("observer bug"));
+
+        for (var i = 0; i < 2; i++)
+        {
+            var (socket, reply) = await Socks5Client.HandshakeAsync(relay, Socks5Client.Request(Socks5Client.Connect, target.EndPoint));
+            socket.Dispose();
+            reply.Code.ShouldBe((byte)0x00);
+        }
+
+        await relay.WaitForNoActiveConnectionsAsync();
+        relay.Stats.ConnectionsAccepted.ShouldBe(2);
+        await Eventually.TrueAsync(() => relay.Logs.Entries.Count(e => e.EventId.Id == 2005) == 2, "each throw logged");
+    }
 }

@@ -143,6 +143,32 @@ public sealed class ProxyInstanceEndpointsTests : IAsyncLifetime
         (await ProxyStatusAsync(endpoint, "alice:correct-horse")).ShouldNotBe(407);
     }
 
+    [Fact]
+    public async Task Logs_CreatedAndEachFinishedConnection_InTheErrorShapeWhenUnknown()
+    {
+        var created = await PostAsync("/api/create_proxy", new { type = "http", @interface = "eth0", username = "u", password = "p" }, HttpStatusCode.OK);
+        var id = created.GetProperty("instance_id").GetString()!;
+        (await ProxyStatusAsync(IPEndPoint.Parse(created.GetProperty("proxy_endpoint").GetString()!), null)).ShouldBe(407);
+
+        JsonElement entries = default;
+        for (var i = 0; i < 100 && entries.ValueKind != JsonValueKind.Array || entries.GetArrayLength() < 2; i++)
+        {
+            await Task.Delay(20);
+            entries = (await _client.GetFromJsonAsync<JsonElement>($"/api/proxy/{id}/logs")).GetProperty("entries");
+        }
+
+        using var missing = await _client.GetAsync("/api/proxy/nope/logs");
+
+        entries[0].GetProperty("event").GetString().ShouldBe("created");
+        var connection = entries[1];
+        connection.GetProperty("event").GetString().ShouldBe("connection");
+        connection.GetProperty("outcome").GetString().ShouldBe("authentication_failed");
+        connection.GetProperty("target").ValueKind.ShouldBe(JsonValueKind.Null, "a client that did not authenticate named no target");
+        connection.GetProperty("client").GetString()!.ShouldStartWith("127.0.0.1:");
+        missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await missing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!.ShouldContain("nope");
+    }
+
     [Theory]
     [InlineData("""{"type":"http","interface":"eth0","username":"alice"}""", "both username and password")]
     [InlineData("""{"type":"http","interface":"eth0","username":"a:b","password":"p"}""", "may not contain ':'")]
