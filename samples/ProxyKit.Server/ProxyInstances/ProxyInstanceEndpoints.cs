@@ -48,6 +48,17 @@ internal static class ProxyInstanceEndpoints
                 : Error(404, $"Proxy {id} not found."))
             .WithSummary("The instance's recent log: lifecycle events and finished client connections, oldest first.");
 
+        api.MapGet("/doctor", async (RelayInstanceDoctor doctor, CancellationToken ct) =>
+        {
+            var checks = await doctor.RunAsync(ct);
+            var worst = checks.Count == 0 ? HostCheckStatus.Ok : checks.Max(c => c.Status);
+            return Results.Json(new
+            {
+                status = worst.ToString().ToLowerInvariant(),
+                checks = checks.Select(c => new { name = c.Name, status = c.Status.ToString().ToLowerInvariant(), detail = c.Detail }),
+            });
+        }).WithSummary("Explains why IPv6 egress from instances would fail on this host: privileges, interfaces, on-link vs routed prefixes, routes, firewall.");
+
         api.MapGet("/echo/ip", (HttpContext context) =>
             Results.Json(new { ip = context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4().ToString() : context.Connection.RemoteIpAddress?.ToString() }))
             .WithSummary("Answers with the caller's address: the echo for /api/proxy/{id}/test, served offline.");

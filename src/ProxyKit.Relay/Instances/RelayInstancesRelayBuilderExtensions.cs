@@ -29,6 +29,7 @@ public static class RelayInstancesRelayBuilderExtensions
 
         services.TryAddSingleton<IAddressAssigner>(CreateAssigner);
         services.TryAddSingleton<RelayInstanceManager>();
+        services.TryAddSingleton<RelayInstanceDoctor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RelayInstancesHostedService>());
         return builder;
     }

@@ -144,6 +144,19 @@ public sealed class ProxyInstanceEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Doctor_ReportsEachCheckAndTheWorstStatus()
+    {
+        var doctor = await _client.GetFromJsonAsync<JsonElement>("/api/doctor");
+
+        var checks = doctor.GetProperty("checks").EnumerateArray().ToList();
+        checks.ShouldContain(c => c.GetProperty("name").GetString() == "assigner" && c.GetProperty("detail").GetString()!.Contains("'none'"));
+        var eth0 = checks.Single(c => c.GetProperty("name").GetString() == "interface:eth0");
+        eth0.GetProperty("status").GetString().ShouldBeOneOf("ok", "fail");
+        var worst = checks.Select(c => c.GetProperty("status").GetString()).OrderBy(s => s switch { "ok" => 0, "warn" => 1, _ => 2 }).Last();
+        doctor.GetProperty("status").GetString().ShouldBe(worst);
+    }
+
+    [Fact]
     public async Task Logs_CreatedAndEachFinishedConnection_InTheErrorShapeWhenUnknown()
     {
         var created = await PostAsync("/api/create_proxy", new { type = "http", @interface = "eth0", username = "u", password = "p" }, HttpStatusCode.OK);
