@@ -13,7 +13,7 @@ namespace ProxyKit.Server.Composition;
 internal static class ServerComposition
 {
     /// <summary>The configuration sections under <c>ProxyKit</c> the server understands; any other is a typo and fails the start.</summary>
-    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Instances", "InstanceTest", "Api", "Pool", "Accounts", "ExternalSocks", "WireGuard"];
+    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Instances", "InstanceTest", "Api", "Pool", "Accounts", "ExternalSocks", "WireGuard", "Windows"];
 
     public static IServiceCollection AddProxyKitServer(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
@@ -48,6 +48,8 @@ internal static class ServerComposition
             coordination.UseRedis(proxyKit.GetSection("Redis"));
         }
 
+        // On Windows this brings the IP Helper assigner, which must be registered before AddRelayInstances; elsewhere only its options.
+        services.AddProxyKitWindows(proxyKit.GetSection("Windows"));
         services.AddProxyKitRelay(proxyKit.GetSection("Relay")).AddRelayInstances(proxyKit.GetSection("Instances"));
         services.AddProxyKitPool(proxyKit.GetSection("Pool"));
         services.AddProxyKitAccounts(proxyKit.GetSection("Accounts"));
