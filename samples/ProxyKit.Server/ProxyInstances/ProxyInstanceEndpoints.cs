@@ -1,3 +1,4 @@
+using System.Net;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using ProxyKit.Relay.Instances;
@@ -86,21 +87,32 @@ internal static class ProxyInstanceEndpoints
             Results.Json(new { cleaned_instances = await manager.CleanupExpiredAsync(ct) }))
             .WithSummary("Removes temporary instances whose TTL has passed (a background loop does it too).");
 
-        api.MapGet("/stats", (RelayInstanceManager manager, Microsoft.Extensions.Options.IOptions<RelayInstanceOptions> options) =>
+        api.MapGet("/stats", async (RelayInstanceManager manager, IIPv6AddressAllocator allocator, Microsoft.Extensions.Options.IOptions<RelayInstanceOptions> options, CancellationToken ct) =>
         {
             var instances = manager.List();
+            var interfaces = new List<object>();
+            foreach (var (name, prefix) in options.Value.Prefixes)
+            {
+                var capacity = await allocator.GetCapacityAsync(IPNetwork.Parse(prefix), ct);
+                interfaces.Add(new
+                {
+                    name,
+                    prefix,
+                    proxies = instances.Count(i => i.InterfaceName == name),
+                    // Beyond the seed: how much of the prefix is used. Counts up to 2^128 are strings (JSON numbers lose them).
+                    addresses_issued = capacity.Issued.ToString(CultureInfo.InvariantCulture),
+                    addresses_released = capacity.Released,
+                    addresses_remaining = capacity.Remaining.ToString(CultureInfo.InvariantCulture),
+                });
+            }
+
             return Results.Json(new
             {
                 total_proxies = instances.Count,
                 total_connections = instances.Sum(i => i.Stats.Connections),
                 total_bytes_sent = instances.Sum(i => i.Stats.BytesSent),
                 total_bytes_received = instances.Sum(i => i.Stats.BytesReceived),
-                interfaces = options.Value.Prefixes.Select(p => new
-                {
-                    name = p.Key,
-                    prefix = p.Value,
-                    proxies = instances.Count(i => i.InterfaceName == p.Key),
-                }),
+                interfaces,
             });
         }).WithSummary("Totals over every instance, and the interfaces.");
 

@@ -216,7 +216,12 @@ public sealed class ProxyInstanceEndpointsTests : IAsyncLifetime
         early.GetProperty("cleaned_instances").GetInt32().ShouldBe(0);
         due.GetProperty("cleaned_instances").GetInt32().ShouldBe(1);
         stats.GetProperty("total_proxies").GetInt32().ShouldBe(1);
-        stats.GetProperty("interfaces").EnumerateArray().Single().GetProperty("name").GetString().ShouldBe("eth0");
+        var eth0 = stats.GetProperty("interfaces").EnumerateArray().Single();
+        eth0.GetProperty("name").GetString().ShouldBe("eth0");
+        eth0.GetProperty("proxies").GetInt32().ShouldBe(1);
+        eth0.GetProperty("addresses_issued").GetString().ShouldBe("2");
+        eth0.GetProperty("addresses_released").GetInt64().ShouldBe(1);
+        UInt128.Parse(eth0.GetProperty("addresses_remaining").GetString()!, System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan((UInt128)1 << 62, "a /64 has about 2^63 usable interface ids");
         using var gone = await client.GetAsync($"/api/proxy/{temp.GetProperty("instance_id").GetString()}");
         gone.StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
