@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ProxyKit.Relay.Addressing;
 using ProxyKit.Testing;
 
 namespace ProxyKit.Server.Tests.ProxyInstances;
@@ -66,6 +67,30 @@ public sealed class ProxyInstanceEndpointsTests : IAsyncLifetime
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!.ShouldContain(message);
+    }
+
+    [Theory]
+    [InlineData(AddressAssignmentError.AccessDenied, 500)]
+    [InlineData(AddressAssignmentError.DuplicateAddress, 500)]
+    [InlineData(AddressAssignmentError.DadTimeout, 500)]
+    [InlineData(AddressAssignmentError.PrefixNotRouted, 500)]
+    [InlineData(AddressAssignmentError.Failed, 500)]
+    [InlineData(AddressAssignmentError.InterfaceNotFound, 400)]
+    public async Task CreateProxy_AssignmentFails_SeedStatusAndAnActionableMessage_NothingLeftBehind(AddressAssignmentError error, int status)
+    {
+        await using var factory = new ServerFactory()
+            .With("ProxyKit:Instances:Assigner", "None")
+            .With("ProxyKit:Instances:Prefixes:eth0", "2001:db8:99::/64")
+            .WithServices(services => services.Replace(ServiceDescriptor.Singleton<IAddressAssigner>(new RefusingAssigner(error))));
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsJsonAsync("/api/create_proxy", new { type = "socks5", @interface = "eth0" });
+
+        ((int)response.StatusCode).ShouldBe(status);
+        var message = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!;
+        message.ShouldStartWith("Failed to assign IPv6 2001:db8:99:");
+        message.ShouldContain($"because {error}");
+        (await client.GetFromJsonAsync<JsonElement>("/api/stats")).GetProperty("total_proxies").GetInt32().ShouldBe(0);
     }
 
     [Theory]
@@ -318,5 +343,19 @@ public sealed class ProxyInstanceEndpointsTests : IAsyncLifetime
         using var response = await client.PostAsJsonAsync(path, body);
         response.StatusCode.ShouldBe(expected, await response.Content.ReadAsStringAsync());
         return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private sealed class RefusingAssigner(AddressAssignmentError error) : IAddressAssigner
+    {
+        public string Name => "none";
+
+        public ValueTask<AddressAssignmentResult> AssignAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(new AddressAssignmentResult(error, $"because {error}"));
+
+        public ValueTask<AddressAssignmentResult> RenewAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(AddressAssignmentResult.Success);
+
+        public ValueTask<AddressAssignmentResult> UnassignAsync(string interfaceName, IPAddress address, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(AddressAssignmentResult.Success);
     }
 }
