@@ -5,6 +5,8 @@ return args.FirstOrDefault() switch
     "coordination" => await CoordinationBench.RunAsync(args[1..]),
     "relay" => await RelayBench.RunAsync(args[1..]),
     "instances" => await InstancesBench.RunAsync(args[1..]),
+    "ledger" => await LedgerBench.RunAsync(args[1..]),
+    "keys" => await KeysBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -13,5 +15,7 @@ static int Usage()
     Console.Error.WriteLine("usage: ProxyKit.Bench coordination [--redis host:port] [--seconds N] [--concurrency N]");
     Console.Error.WriteLine(RelayBench.Usage);
     Console.Error.WriteLine(InstancesBench.Usage);
+    Console.Error.WriteLine(LedgerBench.Usage);
+    Console.Error.WriteLine(KeysBench.Usage);
     return 2;
 }

@@ -16,6 +16,15 @@ public sealed class AccountsOptions
     /// <summary>Gets or sets how long a verified API key is cached before it is checked against the store again. Revocations invalidate the cache at once through the event bus. Defaults to 1 minute.</summary>
     public TimeSpan KeyCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Gets or sets whether charges go through a single-writer batcher that settles many per transaction (the default)
+    /// rather than one conditional update each. Both never overdraw; batching keeps a hot account fast.
+    /// </summary>
+    public bool BatchCharges { get; set; } = true;
+
+    /// <summary>Gets or sets how often pending holds past their deadline are voided. Defaults to 30 seconds.</summary>
+    public TimeSpan HoldReapInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Gets or sets how many accounts one client IP may register per hour. Defaults to 10.</summary>
     public int RegistrationsPerHourPerIp { get; set; } = 10;
 }

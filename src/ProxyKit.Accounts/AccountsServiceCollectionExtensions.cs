@@ -2,7 +2,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ProxyKit.Configuration;
 using ProxyKit.Accounts;
+using ProxyKit.Accounts.Idempotency;
 using ProxyKit.Accounts.Internal;
+using ProxyKit.Accounts.Keys;
+using ProxyKit.Accounts.Ledger;
+using ProxyKit.Ledger;
+using Microsoft.Extensions.Hosting;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +20,13 @@ public static class AccountsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddProxyKitOptions<AccountsOptions, AccountsOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddProxyKitMigrations("accounts", typeof(AccountsOptions).Assembly);
+        services.AddProxyKitCoordination(); // IEventBus for key revocations: in-process unless UseRedis()
+        services.TryAddSingleton<ApiKeyService>();
+        services.TryAddSingleton<CreditLedger>();
+        services.TryAddSingleton<IdempotencyStore>();
+        services.TryAddSingleton<ICreditLedger>(static sp => sp.GetRequiredService<CreditLedger>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HoldReaperService>());
         return new AccountsBuilder(services);
     }
 

@@ -93,6 +93,8 @@ public sealed class DependencyInjectionTests
 
         public override bool SupportsSkipLocked => false;
 
+        public override string ForUpdate => string.Empty;
+
         public override string ForUpdateSkipLocked => string.Empty;
 
         public override string TimestampType => "TEXT";

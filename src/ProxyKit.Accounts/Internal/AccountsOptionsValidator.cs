@@ -18,6 +18,11 @@ internal sealed class AccountsOptionsValidator : IValidateOptions<AccountsOption
             failures.Add($"ProxyKit:Accounts:KeyCacheDuration must be between {TimeSpan.Zero} and {TimeSpan.FromHours(1)} (was {options.KeyCacheDuration}).");
         }
 
+        if (options.HoldReapInterval < TimeSpan.FromSeconds(1) || options.HoldReapInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"ProxyKit:Accounts:HoldReapInterval must be between {TimeSpan.FromSeconds(1)} and {TimeSpan.FromHours(1)} (was {options.HoldReapInterval}).");
+        }
+
         if (options.RegistrationsPerHourPerIp < 1 || options.RegistrationsPerHourPerIp > 100_000)
         {
             failures.Add($"ProxyKit:Accounts:RegistrationsPerHourPerIp must be between {1} and {100_000} (was {options.RegistrationsPerHourPerIp}).");

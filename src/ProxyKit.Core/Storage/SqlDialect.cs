@@ -20,6 +20,9 @@ public abstract class SqlDialect
     /// <summary>Gets the row-locking suffix for claim queries: <c>FOR UPDATE SKIP LOCKED</c>, or empty where the engine serialises writers.</summary>
     public abstract string ForUpdateSkipLocked { get; }
 
+    /// <summary>Gets the row-locking suffix that makes a read part of a read-modify-write (<c>FOR UPDATE</c>), or empty where the write transaction already excludes every other writer.</summary>
+    public abstract string ForUpdate { get; }
+
     /// <summary>Gets the column type for an instant (<c>timestamptz</c>, or ISO-8601 UTC <c>TEXT</c>). Instants are always written as UTC <see cref="DateTimeOffset"/> parameters.</summary>
     public abstract string TimestampType { get; }
 

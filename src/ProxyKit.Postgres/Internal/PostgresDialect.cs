@@ -17,6 +17,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override bool SupportsSkipLocked => true;
 
+    public override string ForUpdate => "FOR UPDATE";
+
     public override string ForUpdateSkipLocked => "FOR UPDATE SKIP LOCKED";
 
     public override string TimestampType => "timestamptz";

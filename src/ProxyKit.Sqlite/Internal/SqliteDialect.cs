@@ -17,6 +17,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override bool SupportsSkipLocked => false;
 
+    public override string ForUpdate => string.Empty;
+
     public override string ForUpdateSkipLocked => string.Empty;
 
     public override string TimestampType => "TEXT";
