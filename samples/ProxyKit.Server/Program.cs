@@ -1,3 +1,4 @@
+using ProxyKit.Server.Accounts;
 using ProxyKit.Server.Composition;
 using ProxyKit.Server.Errors;
 using ProxyKit.Server.Health;
@@ -9,9 +10,13 @@ builder.Services.AddProxyKitServer(builder.Configuration, builder.Environment);
 var app = builder.Build();
 app.UseBadRequestBodyErrors();
 app.UseApiToken(app.Configuration);
+app.UseIdempotencyKeys();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapOpenApi();
 app.MapHealthEndpoints();
 app.MapProxyInstanceEndpoints();
+app.MapAccountEndpoints();
 app.Run();
 
 /// <summary>The sample server's entry point (public for <c>WebApplicationFactory</c> tests).</summary>

@@ -12,6 +12,9 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<Action<IServiceCollection>> _services = [];
 
+    /// <summary>Gets the folder holding this server's SQLite files.</summary>
+    public string DataFolder => _folder.FullName;
+
     public ServerFactory With(string key, string? value)
     {
         _settings[key] = value;

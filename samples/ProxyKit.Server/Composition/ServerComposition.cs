@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using ProxyKit.Sqlite;
 using ProxyKit.Relay.Instances;
 using ProxyKit.Server.Errors;
+using ProxyKit.Server.Accounts;
 using ProxyKit.Server.Health;
 using ProxyKit.Server.ProxyInstances;
 using ProxyKit.Configuration;
@@ -66,6 +67,7 @@ internal static class ServerComposition
             .Validate(o => o.Timeout > TimeSpan.Zero, "ProxyKit:InstanceTest:Timeout must be positive.")
             .ValidateOnStart();
         services.AddSingleton<InstanceTester>();
+        services.AddAccountsApi();
         return services;
     }
 
