@@ -85,47 +85,22 @@ internal static class LedgerStore
         return Convert.ToInt64(await upsert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>
-    /// For a batch of charges, in one round trip: the idempotency keys already used, and the balances of the touched
-    /// accounts, read under a row lock where the engine needs one (in account order, so two writers never deadlock).
-    /// </summary>
-    public static async Task<(Dictionary<(string Account, string Key), IdempotencyRecord> Known, Dictionary<string, long> Balances)> ReadBatchAsync(
-        DbConnection connection, DbTransaction transaction, SqlDialect dialect, IReadOnlyCollection<(string Account, string Key)> keys, CancellationToken cancellationToken)
+    /// <summary>Reads the balances of <paramref name="accounts"/> under a row lock where the engine needs one, in account order so two writers never deadlock.</summary>
+    public static async Task<Dictionary<string, long>> LockBalancesAsync(
+        DbConnection connection, DbTransaction transaction, SqlDialect dialect, IReadOnlyList<string> accounts, CancellationToken cancellationToken)
     {
-        var accounts = keys.Select(k => k.Account).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var values = keys.Select(k => k.Key).Distinct(StringComparer.Ordinal).ToList();
-
-        // IN x IN, filtered to the exact pairs below: PostgreSQL probes the unique index with "= ANY", which plans far
-        // cheaper than a row-value IN of many pairs (an OR of index scans).
         using var read = connection.CreateCommand(
-            $"""
-            SELECT idempotency_account, idempotency_key, id, request_hash, balance_after FROM ledger_transfers
-            WHERE idempotency_account IN ({Parameters("a", accounts.Count)}) AND idempotency_key IN ({Parameters("k", values.Count)});
-            SELECT account_id, balance FROM ledger_balances WHERE account_id IN ({Parameters("a", accounts.Count)}) ORDER BY account_id {dialect.ForUpdate};
-            """,
+            $"SELECT account_id, balance FROM ledger_balances WHERE account_id IN ({Parameters("a", accounts.Count)}) ORDER BY account_id {dialect.ForUpdate}",
             transaction);
         AddParameters(read, "a", accounts);
-        AddParameters(read, "k", values);
-        var wanted = keys.ToHashSet();
-        var known = new Dictionary<(string, string), IdempotencyRecord>();
         var balances = new Dictionary<string, long>(StringComparer.Ordinal);
         using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var key = (reader.GetString(0), reader.GetString(1));
-            if (wanted.Contains(key))
-            {
-                known[key] = new IdempotencyRecord(Guid.Parse(reader.GetString(2)), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4));
-            }
-        }
-
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             balances[reader.GetString(0)] = reader.GetInt64(1);
         }
 
-        return (known, balances);
+        return balances;
     }
 
     /// <summary>Writes journal rows and, optionally, absolute balances (decided under the batch's row locks), in one round trip.</summary>
@@ -193,7 +168,7 @@ internal static class LedgerStore
     private static string Parameters(string prefix, int count) =>
         string.Join(", ", Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"@{prefix}{i}")));
 
-    private static void AddParameters(DbCommand command, string prefix, List<string> values)
+    private static void AddParameters(DbCommand command, string prefix, IReadOnlyList<string> values)
     {
         for (var i = 0; i < values.Count; i++)
         {

@@ -83,6 +83,29 @@ public abstract class CreditLedgerContractTests(TestEngine engine) : StoreContra
         await ShouldBalanceAsync(ledger);
     }
 
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Charge_RetriesMixedWithNewCharges_RetriesAnswerTheOriginalAndNewOnesSettleOnce(bool batched)
+    {
+        var (ledger, _) = await CreateAsync(batched);
+        var user = Guid.NewGuid();
+        await ledger.GrantAsync(new LedgerGrant(user, LedgerAsset.Credits, 100, "g"));
+        var originals = new List<LedgerResult>();
+        for (var i = 0; i < 5; i++)
+        {
+            originals.Add(await ledger.ChargeAsync(new LedgerCharge(user, LedgerAsset.Credits, 1, $"old-{i}", "lease")));
+        }
+
+        var mixed = await Task.WhenAll(Enumerable.Range(0, 25).Select(i => ledger.ChargeAsync(
+            new LedgerCharge(user, LedgerAsset.Credits, 1, i < 5 ? $"old-{i}" : $"new-{i}", "lease")).AsTask()));
+
+        mixed.Take(5).Select(r => (r.TransferId, r.Replayed)).ShouldBe(originals.Select(o => (o.TransferId, true)));
+        mixed.Skip(5).ShouldAllBe(r => r.Succeeded && !r.Replayed);
+        (await ledger.GetBalanceAsync(user, LedgerAsset.Credits)).ShouldBe(75);
+        await ShouldBalanceAsync(ledger);
+    }
+
     [SkippableFact]
     public async Task Grant_Replayed_IssuesOnce()
     {
