@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "instances" => await InstancesBench.RunAsync(args[1..]),
     "ledger" => await LedgerBench.RunAsync(args[1..]),
     "keys" => await KeysBench.RunAsync(args[1..]),
+    "parse" => await ParseBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -17,5 +18,6 @@ static int Usage()
     Console.Error.WriteLine(InstancesBench.Usage);
     Console.Error.WriteLine(LedgerBench.Usage);
     Console.Error.WriteLine(KeysBench.Usage);
+    Console.Error.WriteLine(ParseBench.Usage);
     return 2;
 }

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ProxyKit.Configuration;
 using ProxyKit.Pool;
+using Microsoft.Extensions.Options;
 using ProxyKit.Pool.Internal;
+using ProxyKit.Pool.Parsing;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -14,8 +16,14 @@ public static class PoolServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddProxyKitOptions<PoolOptions, PoolOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolOptions>, ParserNamesValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        return new PoolBuilder(services);
+        services.TryAddSingleton<ProxyParserRegistry>();
+
+        // Built-in parsers, in auto-detection order: structured formats first, plain text (the fallback) last.
+        var builder = new PoolBuilder(services);
+        builder.AddParser<PlainTextProxyParser>();
+        return builder;
     }
 
     /// <summary>Adds ProxyKit.Pool with options configured in code.</summary>

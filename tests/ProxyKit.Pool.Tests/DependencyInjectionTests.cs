@@ -44,6 +44,32 @@ public sealed class DependencyInjectionTests
         provider.GetRequiredService<IOptions<PoolOptions>>().Value.DefaultLeaseDuration.ShouldBe(TimeSpan.FromSeconds(42));
     }
 
+    [Fact]
+    public Task AddParser_TwoParsersWithOneName_HostFailsAtStartNamingIt() =>
+        DependencyInjectionAssertions.StartFailsAsync<OptionsValidationException>(
+            services => services.AddProxyKitPool().AddParser(_ => new NamedParser("PlainText")),
+            "'plaintext' is registered 2 times");
+
+    [Fact]
+    public void AddProxyKitPool_RegistersThePlainTextParserInTheRegistry()
+    {
+        using var provider = new ServiceCollection().AddProxyKitPool().Services.BuildServiceProvider();
+
+        var registry = provider.GetRequiredService<ProxyKit.Pool.Parsing.ProxyParserRegistry>();
+
+        registry.Find("PLAINTEXT").ShouldBeOfType<ProxyKit.Pool.Parsing.PlainTextProxyParser>();
+        registry.Find("nope").ShouldBeNull();
+    }
+
+    private sealed class NamedParser(string name) : ProxyKit.Pool.Parsing.IProxySourceParser
+    {
+        public string Name => name;
+
+        public bool Supports(ProxyKit.Pool.Parsing.ProxyDocumentProbe probe) => false;
+
+        public ValueTask ParseAsync(Stream content, ProxyKit.Pool.Parsing.ProxyParseContext context, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
+
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
 }
