@@ -22,6 +22,9 @@ public static class PoolServiceCollectionExtensions
 
         // Built-in parsers, in auto-detection order: structured formats first, plain text (the fallback) last.
         var builder = new PoolBuilder(services);
+        builder.AddParser<JsonProxyParser>();
+        builder.AddParser<CsvProxyParser>();
+        builder.AddParser<HtmlProxyParser>();
         builder.AddParser<PlainTextProxyParser>();
         return builder;
     }

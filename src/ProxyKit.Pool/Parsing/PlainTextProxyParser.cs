@@ -25,7 +25,9 @@ public sealed class PlainTextProxyParser : IProxySourceParser
     {
         ArgumentNullException.ThrowIfNull(probe);
         var text = probe.Text;
-        return !(probe.Declares("json") || probe.Declares("html") || text.StartsWith('{') || text.StartsWith('[') || text.StartsWith('<'));
+        // "[" starts both JSON arrays and bracketed IPv6 ("[2001:db8::1]:8080"): only the former is not ours.
+        var jsonArray = text.StartsWith('[') && text.Length > 1 && text[1..].TrimStart() is var inner && (inner.Length == 0 || inner[0] is '{' or '"' or ']');
+        return !(probe.Declares("json") || probe.Declares("html") || text.StartsWith('{') || jsonArray || text.StartsWith('<'));
     }
 
     /// <inheritdoc />

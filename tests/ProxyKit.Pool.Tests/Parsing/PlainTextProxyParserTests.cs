@@ -132,6 +132,7 @@ public sealed class PlainTextProxyParserTests
     [InlineData("1.2.3.4:80", "application/json", false)]
     [InlineData("1.2.3.4:80\n5.6.7.8:80", "text/plain", true)]
     [InlineData("# list\n1.2.3.4:80", null, true)]
+    [InlineData("[2001:db8::1]:8080\n", null, true)]
     public void Supports_EverythingNotShapedOrDeclaredStructured(string head, string? contentType, bool expected) =>
         new PlainTextProxyParser().Supports(new ProxyDocumentProbe(Encoding.UTF8.GetBytes(head), contentType)).ShouldBe(expected);
 
