@@ -11,6 +11,9 @@ internal static class ExitCodes
 
     /// <summary>Bad arguments (the POSIX usage-error convention; System.CommandLine itself would return 1).</summary>
     public const int Usage = 2;
+
+    /// <summary>The input is readable but no parser recognises it (<c>proxykit parse</c>).</summary>
+    public const int Unsupported = 3;
 }
 
 /// <summary>Parses and invokes a command line, reporting parse and validation errors itself so that they exit with <see cref="ExitCodes.Usage"/>.</summary>

@@ -14,6 +14,7 @@ if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
 var root = new RootCommand("ProxyKit command-line tool.")
 {
     new RelayCommand(),
+    new ParseCommand(),
 };
 
 return await CommandLineRunner.RunAsync(root, args);

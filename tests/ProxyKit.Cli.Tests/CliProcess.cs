@@ -17,10 +17,16 @@ internal sealed class CliProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => Start(standardInput: null, args);
+
+    /// <summary>Starts the CLI with <paramref name="input"/> on its standard input (then closed).</summary>
+    public static CliProcess StartWithInput(string input, params string[] args) => Start(input, args);
+
+    private static CliProcess Start(string? standardInput, string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
+            RedirectStandardInput = standardInput is not null,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -32,7 +38,14 @@ internal sealed class CliProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
 
-        return new CliProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+        var process = new CliProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+        if (standardInput is not null)
+        {
+            process._process.StandardInput.Write(standardInput);
+            process._process.StandardInput.Close();
+        }
+
+        return process;
     }
 
     public async Task<string> ReadLineAsync(CancellationToken cancellationToken) =>
