@@ -94,7 +94,7 @@ public sealed class PlainTextProxyParser : IProxySourceParser
             var c = word[j];
             if (c == '[' || (char.IsAsciiDigit(c) && (j == 0 || !IsBoundaryBlocker(word[j - 1]))))
             {
-                if (TryToken(word, j, out var end, out var proxy, out var recognised))
+                if (TryToken(word, j, out _, out var end, out var proxy, out var recognised))
                 {
                     context.Add(proxy!);
                     found = true;
@@ -116,18 +116,54 @@ public sealed class PlainTextProxyParser : IProxySourceParser
     }
 
     // Parses the token whose host starts at hostStart; recognised-but-rejected entries (unknown scheme) return true with a null proxy.
-    private static bool TryToken(ReadOnlySpan<char> word, int hostStart, out int end, out ParsedProxy? proxy, out bool recognised)
+    /// <summary>
+    /// Parses <paramref name="text"/> (trimmed, one trailing '/' allowed) as exactly one token of the plain-text grammar:
+    /// the structured parsers use it for string elements and combined <c>proxy</c> fields, so all formats share one grammar.
+    /// </summary>
+    internal static bool TryParseWholeToken(ReadOnlySpan<char> text, out ParsedProxy proxy)
+    {
+        proxy = null!;
+        text = text.Trim();
+        if (text.EndsWith('/'))
+        {
+            text = text[..^1];
+        }
+
+        if (text.IsEmpty || text.ContainsAny(Whitespace))
+        {
+            return false;
+        }
+
+        for (var j = 0; j < text.Length; j++)
+        {
+            if ((text[j] == '[' || (char.IsAsciiDigit(text[j]) && (j == 0 || !IsBoundaryBlocker(text[j - 1]))))
+                && TryToken(text, j, out var start, out var end, out var found, out _))
+            {
+                if (start != 0 || end != text.Length)
+                {
+                    return false;
+                }
+
+                proxy = found!;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool TryToken(ReadOnlySpan<char> word, int hostStart, out int tokenStart, out int end, out ParsedProxy? proxy, out bool recognised)
     {
         proxy = null;
         recognised = false;
         end = hostStart;
+        tokenStart = hostStart;
         if (!TryHostPort(word, hostStart, out var ip, out var port, out var portEnd))
         {
             return false;
         }
 
         // What precedes the host: "user:pass@", "scheme://", both, or nothing.
-        var tokenStart = hostStart;
         string? username = null, password = null;
         var scheme = ReadOnlySpan<char>.Empty;
         var hasScheme = false;
@@ -139,9 +175,9 @@ public sealed class PlainTextProxyParser : IProxySourceParser
             var userinfoStart = schemeMark >= 0 ? schemeMark + 3 : before[..userinfoEnd].LastIndexOfAny(UserinfoDelimiters) + 1;
             var userinfo = word[userinfoStart..userinfoEnd];
             var colon = userinfo.IndexOf(':');
-            if (colon <= 0)
+            if (colon <= 0 || colon == userinfo.Length - 1)
             {
-                return false; // "user@host" without a password is not a credential pair
+                return false; // "user@host" or "user:@host" is not a credential pair
             }
 
             var decode = schemeMark >= 0;

@@ -59,6 +59,7 @@ public sealed class PlainTextProxyParserTests
     [InlineData("192.0.2.1:0")]
     [InlineData("192.0.2.1")]
     [InlineData("example.com:8080")]
+    [InlineData("http://user:@192.0.2.1:80")]  // a username without a password is no credential pair
     public async Task InvalidTokens_YieldNothingAndRejectTheLine(string line)
     {
         var context = await ParseAsync(line + "\n");
