@@ -141,7 +141,7 @@ public sealed class CsvProxyParserTests
 
     [Fact]
     public async Task ParseAsync_UnreadableStream_Throws() =>
-        await Should.ThrowAsync<IOException>(async () => await new CsvProxyParser().ParseAsync(new BrokenStream(), new ProxyParseContext()));
+        await Should.ThrowAsync<IOException>(async () => await new CsvProxyParser().ParseAsync(new ParserTestKit.BrokenStream(), new ProxyParseContext()));
 
     [Theory]
     [InlineData("ip,port,protocol\n192.0.2.1,80,http", null, null, true)]
@@ -159,38 +159,8 @@ public sealed class CsvProxyParserTests
     public void Name_IsCsv() => new CsvProxyParser().Name.ShouldBe("csv");
 
     [Fact]
-    public async Task ParseAsync_TruncatedAndCorruptedDocuments_NeverThrow()
-    {
-        var sample = Encoding.UTF8.GetBytes("ip;port;protocol;user;pass\r\n192.0.2.1;80;\"http, https\";\"a\"\"b\";\"c;d\"\r\n\"192.0.2.2\";81;socks5;;\n");
-        var random = new Random(20240610);
-        for (var i = 0; i < 300; i++)
-        {
-            var bytes = sample[..random.Next(sample.Length + 1)];
-            for (var flips = random.Next(4); flips > 0 && bytes.Length > 0; flips--)
-            {
-                bytes[random.Next(bytes.Length)] = (byte)"<>\"'{}[],;\t\r\n:@/x\u00ff"[random.Next(18)];
-            }
+    public Task ParseAsync_TruncatedAndCorruptedDocuments_NeverThrow() =>
+        ParserTestKit.ParsesCorruptedDocumentsWithoutThrowingAsync(new CsvProxyParser(), "ip;port;protocol;user;pass\r\n192.0.2.1;80;\"http, https\";\"a\"\"b\";\"c;d\"\r\n\"192.0.2.2\";81;socks5;;\n");
 
-            var context = new ProxyParseContext();
-            await new CsvProxyParser().ParseAsync(new MemoryStream(bytes), context);
-            context.Proxies.ShouldAllBe(p => p.Port >= 1 && p.Port <= 65535);
-        }
-    }
-
-    private static async Task<ProxyParseContext> ParseAsync(string csv, string? defaultProtocol = null)
-    {
-        var context = new ProxyParseContext(defaultProtocol);
-        await new CsvProxyParser().ParseAsync(new MemoryStream(Encoding.UTF8.GetBytes(csv)), context);
-        return context;
-    }
-
-    private sealed class BrokenStream : MemoryStream
-    {
-        public override int Read(byte[] buffer, int offset, int count) => throw new IOException("connection reset");
-
-        public override int Read(Span<byte> buffer) => throw new IOException("connection reset");
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromException<int>(new IOException("connection reset"));
-    }
+    private static Task<ProxyParseContext> ParseAsync(string csv, string? defaultProtocol = null) => ParserTestKit.ParseAsync(new CsvProxyParser(), csv, defaultProtocol);
 }

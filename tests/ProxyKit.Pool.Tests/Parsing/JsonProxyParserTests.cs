@@ -274,7 +274,7 @@ public sealed class JsonProxyParserTests
     {
         var parser = new JsonProxyParser();
 
-        await Should.ThrowAsync<IOException>(async () => await parser.ParseAsync(new FailingStream(), new ProxyParseContext()));
+        await Should.ThrowAsync<IOException>(async () => await parser.ParseAsync(new ParserTestKit.BrokenStream(), new ProxyParseContext()));
     }
 
     [Theory]
@@ -313,56 +313,10 @@ public sealed class JsonProxyParserTests
     public void Name_IsJson() => new JsonProxyParser().Name.ShouldBe("json");
 
     [Fact]
-    public async Task ParseAsync_TruncatedAndCorruptedDocuments_NeverThrow()
-    {
-        var sample = Encoding.UTF8.GetBytes("[{\"ip\": \"192.0.2.1\", \"port\": 80, \"protocols\": [\"socks4\", \"socks5\"], \"meta\": {\"a\": [1, 2, {\"b\": null}]}}, \"socks5://u:p@[2001:db8::1]:1080\", {\"http\": [\"192.0.2.2:80\"]}]\n{\"host\": \"192.0.2.3\", \"port\": \"81\"}\n");
-        var random = new Random(20240610);
-        for (var i = 0; i < 300; i++)
-        {
-            var bytes = sample[..random.Next(sample.Length + 1)];
-            for (var flips = random.Next(4); flips > 0 && bytes.Length > 0; flips--)
-            {
-                bytes[random.Next(bytes.Length)] = (byte)"<>\"'{}[],;\t\r\n:@/x\u00ff"[random.Next(18)];
-            }
+    public Task ParseAsync_TruncatedAndCorruptedDocuments_NeverThrow() =>
+        ParserTestKit.ParsesCorruptedDocumentsWithoutThrowingAsync(new JsonProxyParser(), "[{\"ip\": \"192.0.2.1\", \"port\": 80, \"protocols\": [\"socks4\", \"socks5\"], \"meta\": {\"a\": [1, 2, {\"b\": null}]}}, \"socks5://u:p@[2001:db8::1]:1080\", {\"http\": [\"192.0.2.2:80\"]}]\n{\"host\": \"192.0.2.3\", \"port\": \"81\"}\n");
 
-            var context = new ProxyParseContext();
-            await new JsonProxyParser().ParseAsync(new MemoryStream(bytes), context);
-            context.Proxies.ShouldAllBe(p => p.Port >= 1 && p.Port <= 65535);
-        }
-    }
+    private static Task<ProxyParseContext> ParseAsync(string json, string? defaultProtocol = null) => ParserTestKit.ParseAsync(new JsonProxyParser(), json, defaultProtocol);
 
-    private static Task<ProxyParseContext> ParseAsync(string json, string? defaultProtocol = null) =>
-        ParseAsync(Encoding.UTF8.GetBytes(json), defaultProtocol);
-
-    private static async Task<ProxyParseContext> ParseAsync(byte[] json, string? defaultProtocol = null)
-    {
-        var context = new ProxyParseContext(defaultProtocol);
-        await new JsonProxyParser().ParseAsync(new MemoryStream(json), context);
-        return context;
-    }
-
-    private sealed class FailingStream : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new IOException("connection reset");
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
+    private static Task<ProxyParseContext> ParseAsync(byte[] json, string? defaultProtocol = null) => ParserTestKit.ParseAsync(new JsonProxyParser(), json, defaultProtocol);
 }

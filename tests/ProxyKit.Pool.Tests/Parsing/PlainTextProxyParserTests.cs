@@ -137,11 +137,5 @@ public sealed class PlainTextProxyParserTests
     public void Supports_EverythingNotShapedOrDeclaredStructured(string head, string? contentType, bool expected) =>
         new PlainTextProxyParser().Supports(new ProxyDocumentProbe(Encoding.UTF8.GetBytes(head), contentType)).ShouldBe(expected);
 
-    private static async Task<ProxyParseContext> ParseAsync(string text, string? defaultProtocol = null)
-    {
-        var context = new ProxyParseContext(defaultProtocol);
-        await using var stream = new MemoryStream(Encoding.UTF8.GetBytes(text));
-        await new PlainTextProxyParser().ParseAsync(stream, context);
-        return context;
-    }
+    private static Task<ProxyParseContext> ParseAsync(string text, string? defaultProtocol = null) => ParserTestKit.ParseAsync(new PlainTextProxyParser(), text, defaultProtocol);
 }
