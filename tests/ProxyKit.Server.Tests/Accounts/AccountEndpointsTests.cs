@@ -59,6 +59,19 @@ public sealed class AccountEndpointsTests : IAsyncLifetime
         error.GetProperty("details").ValueKind.ShouldBe(JsonValueKind.Object);
     }
 
+    [Theory]
+    [InlineData("/auth/register", "{not json")]
+    [InlineData("/auth/register", """{"email": 5}""")]
+    public async Task MalformedBody_400InTheSeedsErrorShape(string path, string json)
+    {
+        using var response = await _client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        error.GetProperty("code").GetString().ShouldBe("INVALID_REQUEST");
+        error.GetProperty("message").GetString()!.ShouldStartWith("Invalid request");
+    }
+
     [Fact]
     public async Task Register_RateLimitedPerClientAddress()
     {
