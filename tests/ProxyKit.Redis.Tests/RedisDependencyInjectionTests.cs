@@ -62,6 +62,50 @@ public sealed class RedisDependencyInjectionTests
         error.ToString().ShouldNotContain("hunter2-secret");
     }
 
+    [SkippableFact]
+    public async Task UseRedis_FirstHandshakesTimeOut_StartWaitsForTheReconnectAndEventsArriveOnce()
+    {
+        await using var forwarder = new StallingForwarder(TestEnvironment.RequireRedis(), stallFirst: 4);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddProxyKitCoordination().UseRedis(o =>
+        {
+            o.Configuration = forwarder.Endpoint + ",connectTimeout=1000";
+            o.KeyPrefix = $"test:{Guid.NewGuid():N}:";
+        });
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        try
+        {
+            forwarder.Stalled.ShouldBe(4);
+            var bus = host.Services.GetRequiredService<IEventBus>();
+            var received = new List<string>();
+            var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var subscription = await bus.SubscribeAsync("probe.*", (message, _) =>
+            {
+                lock (received)
+                {
+                    received.Add(message.Payload);
+                }
+
+                arrived.TrySetResult();
+                return ValueTask.CompletedTask;
+            });
+
+            await bus.PublishAsync("probe.one", "hello");
+            await arrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await Task.Delay(200); // a duplicate delivery would land by now
+            lock (received)
+            {
+                received.ShouldBe(["hello"]);
+            }
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     [Fact]
     public void UseRedis_CalledTwiceWithoutArguments_RegistersNothingTwice() =>
         DependencyInjectionAssertions.AddingTwiceRegistersOnce(services => services.AddProxyKitCoordination().UseRedis());

@@ -7,6 +7,8 @@ namespace ProxyKit.Redis.Internal;
 internal sealed class RedisConnection : IAsyncDisposable
 {
     private readonly ConfigurationOptions _configuration;
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(250);
+
     private readonly SemaphoreSlim _connectGate = new(1, 1);
     private ConnectionMultiplexer? _multiplexer;
 
@@ -18,6 +20,17 @@ internal sealed class RedisConnection : IAsyncDisposable
     }
 
     public string KeyPrefix { get; }
+
+    /// <summary>
+    /// Gets how long start-up work (the first PING, the event subscription) keeps retrying while the multiplexer is
+    /// still establishing its connections: three connect timeouts.
+    /// </summary>
+    /// <remarks>
+    /// With <c>AbortOnConnectFail</c> off, <c>ConnectAsync</c> returns even when a first handshake missed the connect
+    /// timeout (a loaded machine does) and the multiplexer retries on its heartbeat; failing on that first miss would
+    /// fail a start that succeeds a second later.
+    /// </remarks>
+    public TimeSpan EstablishTimeout => TimeSpan.FromMilliseconds(3 * (long)_configuration.ConnectTimeout);
 
     public async ValueTask<ConnectionMultiplexer> GetMultiplexerAsync(CancellationToken cancellationToken)
     {
@@ -51,6 +64,34 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     public async ValueTask<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken) =>
         (await GetMultiplexerAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/>, retrying connection failures every 250 ms for up to <see cref="EstablishTimeout"/>;
+    /// the last failure surfaces as <see cref="Unavailable"/>.
+    /// </summary>
+    public async Task RetryWhileEstablishingAsync(
+        Func<ConnectionMultiplexer, CancellationToken, Task> attempt, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var started = timeProvider.GetTimestamp();
+        while (true)
+        {
+            var multiplexer = await GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await attempt(multiplexer, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                if (ex is not RedisConnectionException || timeProvider.GetElapsedTime(started) >= EstablishTimeout)
+                {
+                    throw Unavailable(ex);
+                }
+            }
+
+            await Task.Delay(RetryDelay, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     public static ProxyKitException Unavailable(Exception ex) =>
         new($"Redis configured by {RedisCoordinationOptions.ConfigurationSetting} is unavailable: {ex.Message}", ex, isTransient: true);

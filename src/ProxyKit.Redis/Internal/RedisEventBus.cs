@@ -19,6 +19,7 @@ internal sealed class RedisEventBus(RedisConnection connection, InProcessEventBu
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _probes = new(StringComparer.Ordinal);
     private ISubscriber? _subscriber;
     private RedisChannel _allTopics;
+    private Action<RedisChannel, RedisValue>? _onMessage;
 
     private string ChannelPrefix => connection.KeyPrefix + "events:";
 
@@ -79,63 +80,93 @@ internal sealed class RedisEventBus(RedisConnection connection, InProcessEventBu
                 return;
             }
 
-            var multiplexer = await connection.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
-            var subscriber = multiplexer.GetSubscriber();
             var prefix = ChannelPrefix;
             _allTopics = new RedisChannel(prefix + "*", RedisChannel.PatternMode.Pattern);
+            ISubscriber? subscriber = null;
             try
             {
-                await subscriber.SubscribeAsync(_allTopics, (channel, value) =>
-                {
-                    var name = (string?)channel;
-                    if (name is null || name.Length <= prefix.Length)
+                await connection.RetryWhileEstablishingAsync(
+                    async (multiplexer, ct) =>
                     {
-                        return;
-                    }
-
-                    var topic = name[prefix.Length..];
-                    if (topic[0] == ProbeMark)
-                    {
-                        if (_probes.TryRemove(topic, out var probe))
-                        {
-                            probe.TrySetResult();
-                        }
-
-                        return;
-                    }
-
-                    // Handlers run on the local bus's own loops, never on the multiplexer's reader thread.
-                    local.Publish(topic, (string?)value ?? string.Empty);
-                }).WaitAsync(cancellationToken).ConfigureAwait(false);
-
-                // The subscribe call may return before the server applies it: an event published right after would be
-                // lost. A probe that comes back through the subscription proves it is live.
-                var probeTopic = ProbeMark + Guid.NewGuid().ToString("N");
-                var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _probes[probeTopic] = arrived;
-                using var deadline = new CancellationTokenSource(ProbeTimeout, timeProvider);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-                while (!arrived.Task.IsCompleted)
-                {
-                    await subscriber.PublishAsync(new RedisChannel(prefix + probeTopic, RedisChannel.PatternMode.Literal), string.Empty).WaitAsync(timeout.Token).ConfigureAwait(false);
-                    await Task.WhenAny(arrived.Task, Task.Delay(TimeSpan.FromMilliseconds(50), timeProvider, timeout.Token)).ConfigureAwait(false);
-                    timeout.Token.ThrowIfCancellationRequested();
-                }
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                throw RedisConnection.Unavailable(ex);
+                        subscriber = multiplexer.GetSubscriber();
+                        await SubscribeAndProbeAsync(subscriber, prefix, ct).ConfigureAwait(false);
+                    },
+                    timeProvider,
+                    cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 throw RedisConnection.Unavailable(ex);
             }
 
-            Volatile.Write(ref _subscriber, subscriber);
+            Volatile.Write(ref _subscriber, subscriber!);
         }
         finally
         {
             _subscribeGate.Release();
+        }
+    }
+
+    private void OnMessage(string prefix, RedisChannel channel, RedisValue value)
+    {
+        var name = (string?)channel;
+        if (name is null || name.Length <= prefix.Length)
+        {
+            return;
+        }
+
+        var topic = name[prefix.Length..];
+        if (topic[0] == ProbeMark)
+        {
+            if (_probes.TryRemove(topic, out var probe))
+            {
+                probe.TrySetResult();
+            }
+
+            return;
+        }
+
+        // Handlers run on the local bus's own loops, never on the multiplexer's reader thread.
+        local.Publish(topic, (string?)value ?? string.Empty);
+    }
+
+    private async Task SubscribeAndProbeAsync(ISubscriber subscriber, string prefix, CancellationToken cancellationToken)
+    {
+        // A retry first drops the handler an earlier attempt registered locally, so no event is ever delivered twice.
+        if (_onMessage is { } registered)
+        {
+            try
+            {
+                await subscriber.UnsubscribeAsync(_allTopics, registered).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Removed locally regardless; the server forgets the subscription with the failed connection.
+            }
+        }
+
+        _onMessage = (channel, value) => OnMessage(prefix, channel, value);
+        await subscriber.SubscribeAsync(_allTopics, _onMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // The subscribe call may return before the server applies it: an event published right after would be
+        // lost. A probe that comes back through the subscription proves it is live.
+        var probeTopic = ProbeMark + Guid.NewGuid().ToString("N");
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _probes[probeTopic] = arrived;
+        try
+        {
+            using var deadline = new CancellationTokenSource(ProbeTimeout, timeProvider);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            while (!arrived.Task.IsCompleted)
+            {
+                await subscriber.PublishAsync(new RedisChannel(prefix + probeTopic, RedisChannel.PatternMode.Literal), string.Empty).WaitAsync(timeout.Token).ConfigureAwait(false);
+                await Task.WhenAny(arrived.Task, Task.Delay(TimeSpan.FromMilliseconds(50), timeProvider, timeout.Token)).ConfigureAwait(false);
+                timeout.Token.ThrowIfCancellationRequested();
+            }
+        }
+        finally
+        {
+            _probes.TryRemove(probeTopic, out _);
         }
     }
 }

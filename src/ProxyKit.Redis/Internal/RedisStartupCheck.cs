@@ -1,23 +1,13 @@
 using Microsoft.Extensions.Hosting;
-using StackExchange.Redis;
 
 namespace ProxyKit.Redis.Internal;
 
 /// <summary>Connects when the host starts, so a wrong or unreachable address fails the start, naming the setting.</summary>
-internal sealed class RedisStartupCheck(RedisConnection connection) : IHostedService
+internal sealed class RedisStartupCheck(RedisConnection connection, TimeProvider timeProvider) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var database = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-            await database.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            throw RedisConnection.Unavailable(ex);
-        }
-    }
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        connection.RetryWhileEstablishingAsync(
+            static (multiplexer, ct) => multiplexer.GetDatabase().PingAsync().WaitAsync(ct), timeProvider, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
