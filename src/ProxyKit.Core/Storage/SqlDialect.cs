@@ -68,6 +68,111 @@ public abstract class SqlDialect
     /// </summary>
     public abstract ValueTask<DbTransaction> BeginMigrationTransactionAsync(DbConnection connection, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes <paramref name="rows"/> into <paramref name="table"/> (typically a temporary staging table the caller then
+    /// merges from) as fast as the engine allows. This default sends multi-row <c>INSERT</c>s of up to
+    /// <see cref="BulkInsertRowsPerStatement"/> rows; PostgreSQL overrides it with binary <c>COPY</c>.
+    /// </summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="transaction">The transaction to write in, or <see langword="null"/>.</param>
+    /// <param name="table">The target table (a trusted identifier).</param>
+    /// <param name="columns">The columns each row fills, in order.</param>
+    /// <param name="rows">The rows; each array holds one value per column (<see langword="null"/> for SQL NULL).</param>
+    /// <param name="cancellationToken">Cancels the copy.</param>
+    /// <returns>How many rows were written.</returns>
+    public virtual async ValueTask<long> BulkCopyAsync(
+        DbConnection connection, DbTransaction? transaction, string table, IReadOnlyList<BulkColumn> columns,
+        IEnumerable<object?[]> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrEmpty(table);
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(rows);
+        var columnList = string.Join(", ", columns.Select(c => c.Name));
+        DbCommand? full = null;
+        var batch = new List<object?[]>(BulkInsertRowsPerStatement);
+        long written = 0;
+        try
+        {
+            foreach (var row in rows)
+            {
+                if (row.Length != columns.Count)
+                {
+                    throw new ArgumentException($"A row has {row.Length} values for {columns.Count} columns.", nameof(rows));
+                }
+
+                batch.Add(row);
+                if (batch.Count == BulkInsertRowsPerStatement)
+                {
+                    // Full batches reuse one prepared statement; only the tail gets its own.
+                    full ??= CreateInsert(batch.Count);
+                    Bind(full, batch);
+                    written += await full.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    batch.Clear();
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                using var tail = CreateInsert(batch.Count);
+                Bind(tail, batch);
+                written += await tail.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            full?.Dispose();
+        }
+
+        return written;
+
+        DbCommand CreateInsert(int count)
+        {
+            var sql = new System.Text.StringBuilder($"INSERT INTO {table} ({columnList}) VALUES ");
+            for (var r = 0; r < count; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < columns.Count; c++)
+                {
+                    sql.Append(c == 0 ? string.Empty : ", ").Append(Parameter($"p{r}_{c}"));
+                }
+
+                sql.Append(')');
+            }
+
+            var command = connection.CreateCommand(sql.ToString(), transaction);
+            for (var r = 0; r < count; r++)
+            {
+                for (var c = 0; c < columns.Count; c++)
+                {
+                    command.With($"p{r}_{c}", null);
+                }
+            }
+
+            return command;
+        }
+
+        static void Bind(DbCommand command, List<object?[]> values)
+        {
+            var width = values[0].Length;
+            for (var r = 0; r < values.Count; r++)
+            {
+                for (var c = 0; c < width; c++)
+                {
+                    command.Parameters[(r * width) + c].Value = values[r][c] switch
+                    {
+                        null => DBNull.Value,
+                        DateTimeOffset instant => instant.ToUniversalTime(),
+                        var value => value,
+                    };
+                }
+            }
+        }
+    }
+
+    /// <summary>Gets how many rows one statement of the default <see cref="BulkCopyAsync"/> inserts.</summary>
+    protected virtual int BulkInsertRowsPerStatement => 256;
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }
