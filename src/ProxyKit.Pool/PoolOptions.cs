@@ -1,3 +1,6 @@
+using ProxyKit.Pool.Fetching;
+using ProxyKit.Pool.Scraping;
+
 namespace ProxyKit.Pool;
 
 /// <summary>Options of ProxyKit.Pool (section <c>ProxyKit:Pool</c>).</summary>
@@ -14,4 +17,14 @@ public sealed class PoolOptions
 
     /// <summary>Gets or sets credits charged for one lease. Defaults to 1.</summary>
     public int LeaseCost { get; set; } = 1;
+
+    /// <summary>
+    /// Gets or sets how sources are downloaded (section <c>ProxyKit:Pool:Fetch</c>): timeouts, retries, a circuit breaker
+    /// per host, the response size cap and the guard that keeps sources off internal addresses. Defaults are those of
+    /// <see cref="SourceFetchOptions"/>.
+    /// </summary>
+    public SourceFetchOptions Fetch { get; set; } = new();
+
+    /// <summary>Gets or sets scheduled scraping and listing cursors (section <c>ProxyKit:Pool:Scraping</c>).</summary>
+    public ScrapingOptions Scraping { get; set; } = new();
 }

@@ -3,8 +3,13 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using ProxyKit.Configuration;
 using ProxyKit.Pool;
 using Microsoft.Extensions.Options;
+using ProxyKit.Pool.Fetching;
 using ProxyKit.Pool.Internal;
 using ProxyKit.Pool.Parsing;
+using ProxyKit.Pool.Proxies;
+using ProxyKit.Pool.Scraping;
+using ProxyKit.Pool.Sources;
+using ProxyKit.Secrets;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -19,6 +24,20 @@ public static class PoolServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolOptions>, ParserNamesValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProxyParserRegistry>();
+        services.AddProxyKitSourceFetching();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolOptions>, ScrapingOptionsValidator>());
+        services.AddProxyKitSecrets();
+        services.AddProxyKitMigrations("pool", typeof(PoolOptions).Assembly);
+        services.TryAddSingleton<SourceStore>();
+        services.TryAddSingleton<ProxyStore>();
+        services.TryAddSingleton<SourceScraper>();
+        services.TryAddSingleton(sp => new ProxySourceService(
+            sp.GetRequiredService<SourceStore>(), sp.GetRequiredService<SourceScraper>(), sp.GetRequiredService<SourceFetcher>(),
+            sp.GetRequiredService<ProxyParserRegistry>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<PoolOptions>>()));
+        services.TryAddSingleton(sp => new ProxyPoolService(
+            sp.GetRequiredService<ProxyStore>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<PoolOptions>>()));
 
         // Built-in parsers, in auto-detection order: structured formats first, plain text (the fallback) last.
         var builder = new PoolBuilder(services);

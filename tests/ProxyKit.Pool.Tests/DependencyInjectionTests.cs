@@ -25,7 +25,7 @@ public sealed class DependencyInjectionTests
     [Fact]
     public Task AddProxyKitPool_InvalidOption_HostFailsAtStartNamingIt() =>
         DependencyInjectionAssertions.StartFailsAsync<OptionsValidationException>(
-            services => services.AddProxyKitPool(o => o.DefaultLeaseDuration = TimeSpan.FromDays(-1)),
+            services => WithKey(services).AddProxyKitPool(o => o.DefaultLeaseDuration = TimeSpan.FromDays(-1)),
             "ProxyKit:Pool:DefaultLeaseDuration");
 
     [Fact]
@@ -47,7 +47,7 @@ public sealed class DependencyInjectionTests
     [Fact]
     public Task AddParser_TwoParsersWithOneName_HostFailsAtStartNamingIt() =>
         DependencyInjectionAssertions.StartFailsAsync<OptionsValidationException>(
-            services => services.AddProxyKitPool().AddParser(_ => new NamedParser("PlainText")),
+            services => WithKey(services).AddProxyKitPool().AddParser(_ => new NamedParser("PlainText")),
             "'plaintext' is registered 2 times");
 
     [Fact]
@@ -72,4 +72,8 @@ public sealed class DependencyInjectionTests
 
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
+
+    // Only the option under test may be invalid: the pool also needs the secret key.
+    private static IServiceCollection WithKey(IServiceCollection services) =>
+        services.AddProxyKitSecrets().Configure<ProxyKit.Secrets.SecretsOptions>(o => o.Key = Convert.ToBase64String(new byte[32]));
 }
