@@ -2,6 +2,7 @@ using ProxyKit.Server.Accounts;
 using ProxyKit.Server.Composition;
 using ProxyKit.Server.Errors;
 using ProxyKit.Server.Health;
+using ProxyKit.Server.Pool;
 using ProxyKit.Server.ProxyInstances;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,7 @@ app.MapOpenApi();
 app.MapHealthEndpoints();
 app.MapProxyInstanceEndpoints();
 app.MapAccountEndpoints();
+app.MapPoolEndpoints();
 app.Run();
 
 /// <summary>The sample server's entry point (public for <c>WebApplicationFactory</c> tests).</summary>

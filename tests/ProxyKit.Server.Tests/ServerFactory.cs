@@ -33,6 +33,11 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         builder.ConfigureTestServices(services => _services.ForEach(configure => configure(services)));
         builder.UseEnvironment("Testing");
         builder.UseSetting("ProxyKit:Sqlite:ConnectionString", $"Data Source={Path.Combine(_folder.FullName, "server.db")}");
+        builder.UseSetting("ProxyKit:Secrets:KeyFile", Path.Combine(_folder.FullName, "secrets.key"));
+        builder.UseSetting("ProxyKit:Secrets:CreateKeyFileIfMissing", "true");
+
+        // Background loops would race the requests a test makes (a new source is due at once); tests that want them opt in.
+        builder.UseSetting("ProxyKit:Server:RunWorkers", "false");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -1,12 +1,12 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using ProxyKit.Sqlite;
 using ProxyKit.Relay.Instances;
 using ProxyKit.Server.Errors;
 using ProxyKit.Server.Accounts;
 using ProxyKit.Server.Health;
 using ProxyKit.Server.ProxyInstances;
 using ProxyKit.Configuration;
+using ProxyKit.Pool;
+using ProxyKit.Samples;
 
 namespace ProxyKit.Server.Composition;
 
@@ -14,7 +14,7 @@ namespace ProxyKit.Server.Composition;
 internal static class ServerComposition
 {
     /// <summary>The configuration sections under <c>ProxyKit</c> the server understands; any other is a typo and fails the start.</summary>
-    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Instances", "InstanceTest", "Api", "Pool", "Accounts", "ExternalSocks", "WireGuard", "Windows"];
+    private static readonly string[] KnownSections = ["Storage", "Sqlite", "Postgres", "Redis", "Relay", "Instances", "InstanceTest", "Api", "Pool", "Accounts", "ExternalSocks", "WireGuard", "Windows", "Secrets", "Server"];
 
     public static IServiceCollection AddProxyKitServer(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
@@ -28,31 +28,21 @@ internal static class ServerComposition
 
         ApiTokenGuard.EnsureSafe(configuration);
 
-        // Storage: PostgreSQL when a connection string is configured, else the embedded SQLite file.
-        var storage = services.AddProxyKitStorage(proxyKit.GetSection("Storage"));
-        if (!string.IsNullOrWhiteSpace(proxyKit["Postgres:ConnectionString"]))
-        {
-            storage.UsePostgres(proxyKit.GetSection("Postgres"));
-        }
-        else
-        {
-            storage.UseSqlite(proxyKit.GetSection("Sqlite"));
-
-            // A relative SQLite path means "under the content root", however the server was launched.
-            services.PostConfigure<SqliteStorageOptions>(o => o.ConnectionString = AnchorSqlitePath(o.ConnectionString, environment.ContentRootPath));
-        }
-
-        // Coordination: Redis only when configured, else in-process.
-        var coordination = services.AddProxyKitCoordination();
-        if (!string.IsNullOrWhiteSpace(proxyKit["Redis:Configuration"]))
-        {
-            coordination.UseRedis(proxyKit.GetSection("Redis"));
-        }
+        // Storage (PostgreSQL when configured, else the embedded SQLite file), coordination (Redis when configured) and secrets.
+        services.AddProxyKitInfrastructure(proxyKit, environment.ContentRootPath);
 
         // On Windows this brings the IP Helper assigner, which must be registered before AddRelayInstances; elsewhere only its options.
         services.AddProxyKitWindows(proxyKit.GetSection("Windows"));
         services.AddProxyKitRelay(proxyKit.GetSection("Relay")).AddRelayInstances(proxyKit.GetSection("Instances"));
-        services.AddProxyKitPool(proxyKit.GetSection("Pool"));
+        var pool = services.AddProxyKitPool(proxyKit.GetSection("Pool"));
+
+        // Standalone (the embedded SQLite default) the server also runs the background loops; with PostgreSQL that is
+        // samples/ProxyKit.Worker's job, unless ProxyKit:Server:RunWorkers says otherwise.
+        if (proxyKit.GetValue<bool?>("Server:RunWorkers") ?? !InfrastructureComposition.UsesPostgres(proxyKit))
+        {
+            pool.AddScrapeWorker();
+        }
+
         services.AddProxyKitAccounts(proxyKit.GetSection("Accounts"));
         services.AddProxyKitExternalSocks(proxyKit.GetSection("ExternalSocks"));
         services.AddProxyKitWireGuard(proxyKit.GetSection("WireGuard"));
@@ -69,23 +59,5 @@ internal static class ServerComposition
         services.AddSingleton<InstanceTester>();
         services.AddAccountsApi();
         return services;
-    }
-
-    private static string AnchorSqlitePath(string connectionString, string contentRoot)
-    {
-        try
-        {
-            var builder = new SqliteConnectionStringBuilder(connectionString);
-            if (!string.IsNullOrWhiteSpace(builder.DataSource) && builder.DataSource != ":memory:" && !Path.IsPathRooted(builder.DataSource))
-            {
-                builder.DataSource = Path.GetFullPath(Path.Combine(contentRoot, builder.DataSource));
-            }
-
-            return builder.ToString();
-        }
-        catch (ArgumentException)
-        {
-            return connectionString; // left for the options validator to report, naming the setting
-        }
     }
 }
