@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "ledger" => await LedgerBench.RunAsync(args[1..]),
     "keys" => await KeysBench.RunAsync(args[1..]),
     "parse" => await ParseBench.RunAsync(args[1..]),
+    "pool" => await PoolBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -19,5 +20,6 @@ static int Usage()
     Console.Error.WriteLine(LedgerBench.Usage);
     Console.Error.WriteLine(KeysBench.Usage);
     Console.Error.WriteLine(ParseBench.Usage);
+    Console.Error.WriteLine(PoolBench.Usage);
     return 2;
 }
