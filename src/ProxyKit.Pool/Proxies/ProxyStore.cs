@@ -115,6 +115,9 @@ internal sealed class ProxyStore(ProxyKitDatabase database, SecretProtector prot
                 }
             }
 
+            // The first page's count runs on a second connection while this one reads the page.
+            var counting = cursor is null ? CountAsync(query, snapshotAt, cancellationToken) : null;
+
             // The first page reads the live table. Later pages read the state as of the snapshot: rows unchanged since, plus
             // the values changed rows had then (the history entry whose validity spans the snapshot). Each half is its own
             // keyset-limited read (the live half walks the sort index), merged and cut to the page.
@@ -145,16 +148,24 @@ internal sealed class ProxyStore(ProxyKitDatabase database, SecretProtector prot
 
             select.With("take", query.Limit + 1);
             var items = new List<PoolProxy>(query.Limit + 1);
-            var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            try
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
                 {
-                    items.Add(Read(reader));
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        items.Add(Read(reader));
+                    }
                 }
             }
+            catch when (counting is not null)
+            {
+                await ((Task)counting).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
 
-            var total = cursor?.TotalCount ?? await CountAsync(connection, query, snapshotAt, cancellationToken).ConfigureAwait(false);
+            var total = counting is null ? cursor!.TotalCount : await counting.ConfigureAwait(false);
             string? next = null;
             if (items.Count > query.Limit)
             {
@@ -356,13 +367,17 @@ internal sealed class ProxyStore(ProxyKitDatabase database, SecretProtector prot
         return counts;
     }
 
-    private static async Task<long> CountAsync(DbConnection connection, ProxyQuery query, DateTimeOffset snapshotAt, CancellationToken cancellationToken)
+    private async Task<long> CountAsync(ProxyQuery query, DateTimeOffset snapshotAt, CancellationToken cancellationToken)
     {
-        var filters = new StringBuilder("WHERE 1 = 1");
-        using var count = connection.CreateCommand(string.Empty, null);
-        AddFilters(count, filters, query, snapshotAt, "p");
-        count.CommandText = "SELECT COUNT(*) FROM pool_proxies p " + filters;
-        return Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var filters = new StringBuilder("WHERE 1 = 1");
+            using var count = connection.CreateCommand(string.Empty, null);
+            AddFilters(count, filters, query, snapshotAt, "p");
+            count.CommandText = "SELECT COUNT(*) FROM pool_proxies p " + filters;
+            return Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     private static string Columns(string state) =>
