@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace ProxyKit.Pool.Parsing;
@@ -10,8 +11,8 @@ namespace ProxyKit.Pool.Parsing;
 /// </summary>
 public sealed class PlainTextProxyParser : IProxySourceParser
 {
-    private static readonly System.Buffers.SearchValues<char> Whitespace = System.Buffers.SearchValues.Create(" \t\f\v");
-    private static readonly System.Buffers.SearchValues<char> UserinfoDelimiters = System.Buffers.SearchValues.Create("=,;\"'()<>{}|");
+    private static readonly SearchValues<char> Whitespace = SearchValues.Create(" \t\f\v");
+    private static readonly SearchValues<char> UserinfoDelimiters = SearchValues.Create("=,;\"'()<>{}|");
 
     /// <summary>The parser's name.</summary>
     public const string ParserName = "plaintext";
@@ -35,10 +36,55 @@ public sealed class PlainTextProxyParser : IProxySourceParser
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(context);
+
+        // Lines are cut out of one pooled char buffer instead of being read as strings: a line costs no allocation, and the
+        // buffer grows only for a line longer than itself (a whole line is held, as ReadLine would hold it).
         using var reader = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        var buffer = ArrayPool<char>.Shared.Rent(64 * 1024);
+        try
         {
-            ParseLine(line, context);
+            int start = 0, scanned = 0, end = 0; // buffer[start..end) is unparsed; buffer[start..scanned) holds no line break
+            while (true)
+            {
+                if (end == buffer.Length)
+                {
+                    // Slide the unparsed tail to the front, or grow when it fills more than half the buffer (one long line).
+                    var target = end - start <= buffer.Length / 2 ? buffer : ArrayPool<char>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(start, end - start).CopyTo(target);
+                    if (target != buffer)
+                    {
+                        ArrayPool<char>.Shared.Return(buffer);
+                        buffer = target;
+                    }
+
+                    (scanned, end, start) = (scanned - start, end - start, 0);
+                }
+
+                var read = await reader.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                end += read;
+
+                // "\r\n" yields an empty line between the two, and empty lines are ignored: CR, LF and CRLF need no special case.
+                int brk;
+                while ((brk = buffer.AsSpan(scanned, end - scanned).IndexOfAny('\r', '\n')) >= 0)
+                {
+                    ParseLineCore(buffer.AsSpan(start, scanned + brk - start), context);
+                    start = scanned = scanned + brk + 1;
+                }
+
+                scanned = end;
+            }
+
+            ParseLineCore(buffer.AsSpan(start, end - start), context);
+        }
+        finally
+        {
+            context.Flush(); // even when reading fails: what was found is complete before anyone reads the context
+            ArrayPool<char>.Shared.Return(buffer);
         }
     }
 
@@ -46,6 +92,12 @@ public sealed class PlainTextProxyParser : IProxySourceParser
     public static void ParseLine(ReadOnlySpan<char> line, ProxyParseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ParseLineCore(line, context);
+        context.Flush();
+    }
+
+    private static void ParseLineCore(ReadOnlySpan<char> line, ProxyParseContext context)
+    {
         line = line.Trim();
         if (line.IsEmpty || line[0] == '#')
         {
@@ -94,9 +146,9 @@ public sealed class PlainTextProxyParser : IProxySourceParser
             var c = word[j];
             if (c == '[' || (char.IsAsciiDigit(c) && (j == 0 || !IsBoundaryBlocker(word[j - 1]))))
             {
-                if (TryToken(word, j, out _, out var end, out var proxy, out var recognised))
+                if (TryToken(word, j, out _, out var end, out var token, out var recognised))
                 {
-                    context.Add(proxy!);
+                    context.Add(token);
                     found = true;
                     j = end;
                     continue;
@@ -144,7 +196,7 @@ public sealed class PlainTextProxyParser : IProxySourceParser
                     return false;
                 }
 
-                proxy = found!;
+                proxy = found.ToParsedProxy();
                 return true;
             }
         }
@@ -152,19 +204,20 @@ public sealed class PlainTextProxyParser : IProxySourceParser
         return false;
     }
 
-    private static bool TryToken(ReadOnlySpan<char> word, int hostStart, out int tokenStart, out int end, out ParsedProxy? proxy, out bool recognised)
+    private static bool TryToken(ReadOnlySpan<char> word, int hostStart, out int tokenStart, out int end, out ProxyToken token, out bool recognised)
     {
-        proxy = null;
+        token = default;
         recognised = false;
         end = hostStart;
         tokenStart = hostStart;
-        if (!TryHostPort(word, hostStart, out var ip, out var port, out var portEnd))
+        if (!TryHostPort(word, hostStart, out var address, out var port, out var portEnd))
         {
             return false;
         }
 
         // What precedes the host: "user:pass@", "scheme://", both, or nothing.
-        string? username = null, password = null;
+        ReadOnlySpan<char> username = [], password = [];
+        var escaped = false;
         var scheme = ReadOnlySpan<char>.Empty;
         var hasScheme = false;
         var before = word[..hostStart];
@@ -180,9 +233,9 @@ public sealed class PlainTextProxyParser : IProxySourceParser
                 return false; // "user@host" or "user:@host" is not a credential pair
             }
 
-            var decode = schemeMark >= 0;
-            username = decode ? Uri.UnescapeDataString(userinfo[..colon].ToString()) : userinfo[..colon].ToString();
-            password = decode ? Uri.UnescapeDataString(userinfo[(colon + 1)..].ToString()) : userinfo[(colon + 1)..].ToString();
+            escaped = schemeMark >= 0; // percent-decoded when the context keeps it, without a string per token
+            username = userinfo[..colon];
+            password = userinfo[(colon + 1)..];
             tokenStart = userinfoStart;
             before = word[..userinfoStart];
         }
@@ -215,32 +268,32 @@ public sealed class PlainTextProxyParser : IProxySourceParser
         end = portEnd;
 
         // host:port:user:pass — only when those four fields are the whole word.
-        if (!hasScheme && username is null && hostStart == 0 && portEnd < word.Length && word[portEnd] == ':')
+        if (!hasScheme && username.IsEmpty && hostStart == 0 && portEnd < word.Length && word[portEnd] == ':')
         {
             var tail = word[(portEnd + 1)..];
             var colon = tail.IndexOf(':');
             if (colon > 0 && colon < tail.Length - 1 && tail[(colon + 1)..].IndexOf(':') < 0)
             {
-                username = tail[..colon].ToString();
-                password = tail[(colon + 1)..].ToString();
+                username = tail[..colon];
+                password = tail[(colon + 1)..];
                 end = word.Length;
             }
         }
 
-        string? protocol = null;
-        if (hasScheme && !ProxyFields.TryNormalizeScheme(scheme, out protocol))
+        var protocol = -1;
+        if (hasScheme && !ProxyFields.TryGetProtocolId(scheme, out protocol))
         {
             recognised = true; // an explicit unknown scheme rejects the entry; it never falls back to "no protocol"
             return false;
         }
 
-        proxy = new ParsedProxy(ip, port, protocol, username, password);
+        token = new ProxyToken(address, port, protocol, username, password, escaped);
         return true;
     }
 
-    private static bool TryHostPort(ReadOnlySpan<char> word, int start, out string ip, out int port, out int end)
+    private static bool TryHostPort(ReadOnlySpan<char> word, int start, out ProxyAddress address, out int port, out int end)
     {
-        ip = string.Empty;
+        address = default;
         port = 0;
         end = start;
         int hostEnd;
@@ -263,7 +316,7 @@ public sealed class PlainTextProxyParser : IProxySourceParser
             }
         }
 
-        if (hostEnd >= word.Length || word[hostEnd] != ':' || !ProxyFields.TryNormalizeIp(word[start..hostEnd], out ip))
+        if (hostEnd >= word.Length || word[hostEnd] != ':' || !ProxyFields.TryParseIp(word[start..hostEnd], out address))
         {
             return false;
         }

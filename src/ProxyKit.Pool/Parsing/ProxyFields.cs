@@ -1,27 +1,34 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace ProxyKit.Pool.Parsing;
 
 /// <summary>The normalisation every parser shares (contract rules 1 and 2): hosts, ports, schemes.</summary>
 public static class ProxyFields
 {
+    /// <summary>The protocols, indexed by protocol id (<see cref="TryGetProtocolId"/>); -1 stands for none.</summary>
+    internal static readonly string[] ProtocolNames = ["http", "https", "socks4", "socks5"];
+
     /// <summary>Normalises a scheme or protocol name: case-insensitive; <c>socks5h</c> → socks5, <c>socks4a</c> → socks4.</summary>
     /// <returns>Whether it names one of http, https, socks4, socks5.</returns>
     public static bool TryNormalizeScheme(ReadOnlySpan<char> scheme, out string protocol)
     {
+        protocol = TryGetProtocolId(scheme, out var id) ? ProtocolNames[id] : string.Empty;
+        return id >= 0;
+    }
+
+    /// <summary><see cref="TryNormalizeScheme"/> as an index into <see cref="ProtocolNames"/> (-1 when unknown).</summary>
+    internal static bool TryGetProtocolId(ReadOnlySpan<char> scheme, out int id)
+    {
         scheme = scheme.Trim();
-        protocol = scheme.Length switch
+        id = scheme.Length switch
         {
-            4 when scheme.Equals("http", StringComparison.OrdinalIgnoreCase) => "http",
-            5 when scheme.Equals("https", StringComparison.OrdinalIgnoreCase) => "https",
-            6 when scheme.Equals("socks4", StringComparison.OrdinalIgnoreCase) => "socks4",
-            6 when scheme.Equals("socks5", StringComparison.OrdinalIgnoreCase) => "socks5",
-            7 when scheme.Equals("socks4a", StringComparison.OrdinalIgnoreCase) => "socks4",
-            7 when scheme.Equals("socks5h", StringComparison.OrdinalIgnoreCase) => "socks5",
-            _ => string.Empty,
+            4 when scheme.Equals("http", StringComparison.OrdinalIgnoreCase) => 0,
+            5 when scheme.Equals("https", StringComparison.OrdinalIgnoreCase) => 1,
+            6 when scheme.Equals("socks4", StringComparison.OrdinalIgnoreCase) => 2,
+            6 when scheme.Equals("socks5", StringComparison.OrdinalIgnoreCase) => 3,
+            7 when scheme.Equals("socks4a", StringComparison.OrdinalIgnoreCase) => 2,
+            7 when scheme.Equals("socks5h", StringComparison.OrdinalIgnoreCase) => 3,
+            _ => -1,
         };
-        return protocol.Length > 0;
+        return id >= 0;
     }
 
     /// <summary>
@@ -30,15 +37,33 @@ public static class ProxyFields
     /// </summary>
     public static bool TryNormalizeIp(ReadOnlySpan<char> text, out string ip)
     {
-        ip = string.Empty;
+        ip = TryParseIp(text, out var address) ? address.ToString() : string.Empty;
+        return ip.Length > 0;
+    }
+
+    /// <summary><see cref="TryNormalizeIp"/> without the text: the address as a number.</summary>
+    internal static bool TryParseIp(ReadOnlySpan<char> text, out ProxyAddress address)
+    {
+        address = default;
         text = text.Trim();
         if (text.Length >= 2 && text[0] == '[' && text[^1] == ']')
         {
             text = text[1..^1];
-            return text.Contains(':') && TryIPv6(text, out ip);
+            return text.Contains(':') && ProxyAddress.TryParseIPv6(text, out address);
         }
 
-        return text.Contains(':') ? TryIPv6(text, out ip) : TryIPv4(text, out ip);
+        if (text.Contains(':'))
+        {
+            return ProxyAddress.TryParseIPv6(text, out address);
+        }
+
+        if (!ProxyAddress.TryParseIPv4(text, out var ipv4))
+        {
+            return false;
+        }
+
+        address = new ProxyAddress(ProxyAddressKind.IPv4, ipv4);
+        return true;
     }
 
     /// <summary>Parses a port: decimal digits only, 1 to 65535.</summary>
@@ -62,66 +87,5 @@ public static class ProxyFields
         }
 
         return port is >= 1 and <= 65535;
-    }
-
-    private static bool TryIPv4(ReadOnlySpan<char> text, out string ip)
-    {
-        // Four parts of 1-3 digits, each 0-255, no leading zeros: such text is already canonical.
-        ip = string.Empty;
-        var parts = 0;
-        var i = 0;
-        while (i < text.Length)
-        {
-            var start = i;
-            var value = 0;
-            while (i < text.Length && char.IsAsciiDigit(text[i]) && i - start < 3)
-            {
-                value = (value * 10) + (text[i] - '0');
-                i++;
-            }
-
-            var length = i - start;
-            if (length == 0 || value > 255 || (length > 1 && text[start] == '0'))
-            {
-                return false;
-            }
-
-            parts++;
-            if (i == text.Length)
-            {
-                break;
-            }
-
-            if (text[i] != '.' || parts == 4)
-            {
-                return false;
-            }
-
-            i++;
-            if (i == text.Length)
-            {
-                return false;
-            }
-        }
-
-        if (parts != 4)
-        {
-            return false;
-        }
-
-        ip = text.ToString();
-        return true;
-    }
-
-    private static bool TryIPv6(ReadOnlySpan<char> text, out string ip)
-    {
-        ip = string.Empty;
-        if (text.Contains('%') || !IPAddress.TryParse(text, out var address) || address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return false;
-        }
-
-        ip = address.ToString(); // RFC 5952: lowercase, zero-compressed
-        return true;
     }
 }
