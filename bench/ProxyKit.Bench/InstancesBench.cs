@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -22,7 +21,7 @@ internal static class InstancesBench
     {
         var count = int.Parse(Option(args, "--count") ?? "1000", CultureInfo.InvariantCulture);
         var concurrency = int.Parse(Option(args, "--concurrency") ?? "4", CultureInfo.InvariantCulture);
-        var serverDll = FindServer();
+        var serverDll = SampleServerProcess.Find();
         if (serverDll is null)
         {
             Console.Error.WriteLine("samples/ProxyKit.Server is not built in Release: run `dotnet build -c Release samples/ProxyKit.Server` first.");
@@ -39,23 +38,16 @@ internal static class InstancesBench
             Ip("link", "set", link, "up");
         }
 
-        var folder = Directory.CreateTempSubdirectory("proxykit-bench-");
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder.FullName };
-        start.ArgumentList.Add(serverDll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        start.Environment["ProxyKit__Sqlite__ConnectionString"] = $"Data Source={Path.Combine(folder.FullName, "bench.db")}";
-        start.Environment["ProxyKit__Instances__Assigner"] = root ? "Linux" : "None";
-        start.Environment[$"ProxyKit__Instances__Prefixes__{link}"] = prefix;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        using var server = Process.Start(start)!;
-        _ = server.StandardOutput.ReadToEndAsync();
-        _ = server.StandardError.ReadToEndAsync();
+        SampleServerProcess? process = null;
         try
         {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitForServerAsync(client, server);
+            process = await SampleServerProcess.StartAsync(serverDll, new Dictionary<string, string>
+            {
+                ["ProxyKit__Instances__Assigner"] = root ? "Linux" : "None",
+                [$"ProxyKit__Instances__Prefixes__{link}"] = prefix,
+            });
+            var server = process.Process;
+            var client = process.Client;
             Console.WriteLine($"instances: server pid {server.Id}, assigner {(root ? $"Linux (ip command) on veth {link}" : "None (not root: addresses not assigned)")}, prefix {prefix}, {count} instances, {concurrency} concurrent callers");
 
             // Warm up (JIT, pools, SQLite), then measure the idle baseline.
@@ -82,9 +74,11 @@ internal static class InstancesBench
         }
         finally
         {
-            server.Kill(entireProcessTree: true);
-            await server.WaitForExitAsync();
-            folder.Delete(recursive: true);
+            if (process is not null)
+            {
+                await process.DisposeAsync();
+            }
+
             if (root)
             {
                 Ip("link", "del", link);
@@ -112,50 +106,6 @@ internal static class InstancesBench
     {
         using var response = await client.PostAsJsonAsync("/api/proxy/bulk_delete", new { delete_all = true });
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("deleted_count").GetInt32();
-    }
-
-    private static async Task WaitForServerAsync(HttpClient client, Process server)
-    {
-        for (var i = 0; i < 300 && !server.HasExited; i++)
-        {
-            try
-            {
-                using var response = await client.GetAsync("/api/health");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new InvalidOperationException("The server did not start.");
-    }
-
-    private static string? FindServer()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ProxyKit.sln")))
-            {
-                var dll = Path.Combine(directory.FullName, "samples", "ProxyKit.Server", "bin", "Release", "net10.0", "ProxyKit.Server.dll");
-                return File.Exists(dll) ? dll : null;
-            }
-        }
-
-        return null;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void Ip(params string[] arguments)

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ProxyKit.Pool;
 using ProxyKit.Pool.Parsing;
@@ -61,6 +63,7 @@ internal static class PoolBench
 
             await IngestAsync(database, store, count);
             await QueryAsync(database, store, protector, count, queries);
+            await QueryOverHttpAsync(connectionString + $";Search Path={schema}", queries);
             return 0;
         }
         finally
@@ -184,6 +187,72 @@ internal static class PoolBench
         var p99 = Math.Max(Percentile(first, 0.99), Percentile(next, 0.99));
         Console.WriteLine($"target: p99 <= 25 ms: {(p99 <= 25 ? "met" : "NOT met")} (worst p99 {p99:0.0} ms)");
     }
+
+    // The same mix through GET /proxies on the sample server (its own process) against the same database.
+    private static async Task QueryOverHttpAsync(string connectionString, int queries)
+    {
+        if (SampleServerProcess.Find() is not { } serverDll)
+        {
+            Console.WriteLine("GET /proxies: skipped (build samples/ProxyKit.Server in Release to measure over HTTP)");
+            return;
+        }
+
+        await using var server = await SampleServerProcess.StartAsync(serverDll, new Dictionary<string, string>
+        {
+            ["ProxyKit__Postgres__ConnectionString"] = connectionString,
+            ["ProxyKit__Server__RunWorkers"] = "false",
+        });
+        using var registered = await server.Client.PostAsJsonAsync("/auth/register", new { email = "bench@example.com", display_name = "Bench" });
+        var key = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_key").GetProperty("key").GetString();
+        server.Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+
+        var first = new List<double>(queries);
+        var next = new List<double>(queries);
+        var random = new Random(7);
+        for (var i = 0; i < queries + 50; i++)
+        {
+            var path = "/proxies?limit=50&" + QueryString(Mix[random.Next(Mix.Length)]);
+            var watch = Stopwatch.StartNew();
+            var page = await GetAsync(server.Client, path);
+            var firstMs = watch.Elapsed.TotalMilliseconds;
+            var cursor = page.GetProperty("next_cursor").GetString();
+            watch.Restart();
+            if (cursor is not null)
+            {
+                await GetAsync(server.Client, path + "&cursor=" + Uri.EscapeDataString(cursor));
+            }
+
+            if (i >= 50 && cursor is not null)
+            {
+                first.Add(firstMs);
+                next.Add(watch.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        Print("GET /proxies, first page (HTTP, JSON)", first, first);
+        Print("GET /proxies, next page (HTTP, JSON)", next, first);
+        var p99 = Math.Max(Percentile(first, 0.99), Percentile(next, 0.99));
+        Console.WriteLine($"target: GET /proxies p99 <= 25 ms: {(p99 <= 25 ? "met" : "NOT met")} (worst p99 {p99:0.0} ms)");
+
+        static async Task<JsonElement> GetAsync(HttpClient client, string path)
+        {
+            using var response = await client.GetAsync(path);
+            response.EnsureSuccessStatusCode();
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }
+    }
+
+    private static string QueryString(ProxyQuery q) =>
+        string.Join('&', new[]
+        {
+            q.Status is null ? null : $"status={q.Status}", q.Protocol is null ? null : $"protocol={q.Protocol}",
+            q.Anonymity is null ? null : $"anonymity={q.Anonymity}", q.Country is null ? null : $"country={q.Country}",
+            q.MinScore is { } minScore ? string.Create(CultureInfo.InvariantCulture, $"min_score={minScore}") : null,
+            q.MaxLatencyMs is { } maxLatency ? string.Create(CultureInfo.InvariantCulture, $"max_latency_ms={maxLatency}") : null,
+            q.MinUptimePct is { } minUptime ? string.Create(CultureInfo.InvariantCulture, $"min_uptime_pct={minUptime}") : null,
+            q.VerifiedWithinMinutes is null ? null : $"verified_within_minutes={q.VerifiedWithinMinutes}",
+            "sort=" + q.Sort switch { ProxySortField.Latency => "latency", ProxySortField.Uptime => "uptime", ProxySortField.LastChecked => "last_checked", _ => "score" },
+        }.Where(p => p is not null));
 
     private static string Describe(ProxyQuery q) =>
         string.Join(' ', new[]

@@ -8,3 +8,8 @@ CREATE INDEX ix_pool_proxies_filters_anonymity ON pool_proxies (anonymity, statu
 
 -- The first page of a listing reads MAX(sort_changed_at) to fix its snapshot instant.
 CREATE INDEX ix_pool_proxies_sort_changed ON pool_proxies (sort_changed_at);
+
+-- Status alone (most listings filter on it, and "active" matches most of the pool) is counted from the narrowest index;
+-- ordering by score within a status walks ix_pool_proxies_score with the status as a filter instead.
+DROP INDEX ix_pool_proxies_status_score;
+CREATE INDEX ix_pool_proxies_status ON pool_proxies (status);
