@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ProxyKit.Server.Tests.Pool;
 
@@ -315,5 +316,55 @@ public sealed class PoolEndpointsTests : IAsyncLifetime
         using var response = await _client.PostAsync(path, null);
         response.StatusCode.ShouldBe(expected, await response.Content.ReadAsStringAsync());
         return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+}
+
+public sealed class PoolEndpointFailureTests : IAsyncLifetime
+{
+    private ListServer _lists = null!;
+
+    public async Task InitializeAsync() => _lists = await ListServer.StartAsync();
+
+    public async Task DisposeAsync() => await _lists.DisposeAsync();
+
+    [Theory]
+    [InlineData(false, 500, "INTERNAL_ERROR")]
+    [InlineData(true, 503, "SERVICE_UNAVAILABLE")]
+    public async Task Scrape_ParserPluginThrows_AnswersInTheSeedsShapeAndRecordsTheFailure(bool transient, int status, string code)
+    {
+        await using var factory = new ServerFactory()
+            .With("ProxyKit:Pool:Fetch:AllowPrivateAddresses", "true")
+            .WithServices(s => s.AddSingleton<ProxyKit.Pool.Parsing.IProxySourceParser>(new ThrowingParser(transient)));
+        using var client = factory.CreateClient();
+        using var registered = await client.PostAsJsonAsync("/auth/register", new { email = "fail@example.com", display_name = "Fail" });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Bearer", (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_key").GetProperty("key").GetString());
+        using var created = await client.PostAsJsonAsync("/sources", new { url = new Uri(_lists.BaseAddress, "/list.txt").ToString(), parser_name = "broken" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        using var response = await client.PostAsync($"/sources/{id}/scrape", null);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+
+        ((int)response.StatusCode).ShouldBe(status);
+        error.GetProperty("code").GetString().ShouldBe(code);
+        error.GetProperty("message").GetString()!.ShouldNotContain("secret detail");
+        response.Headers.Contains("Retry-After").ShouldBe(transient);
+        var source = (await (await client.GetAsync($"/sources/{id}")).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("stats");
+        source.GetProperty("failure_count").GetInt64().ShouldBe(1);
+        source.GetProperty("last_error").GetString().ShouldNotBeNullOrWhiteSpace();
+        (await (await client.PostAsync($"/sources/{id}/scrape", null)).Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("error").GetProperty("code").GetString().ShouldBe(code, "the claim was released: the next scrape runs (and fails) again");
+    }
+
+    private sealed class ThrowingParser(bool transient) : ProxyKit.Pool.Parsing.IProxySourceParser
+    {
+        public string Name => "broken";
+
+        public bool Supports(ProxyKit.Pool.Parsing.ProxyDocumentProbe probe) => false;
+
+        public ValueTask ParseAsync(Stream content, ProxyKit.Pool.Parsing.ProxyParseContext context, CancellationToken cancellationToken = default) =>
+            throw (transient
+                ? new ProxyKitException("secret detail: upstream down", null, isTransient: true)
+                : new InvalidOperationException("secret detail: plugin bug"));
     }
 }
