@@ -19,6 +19,8 @@ app.MapHealthEndpoints();
 app.MapProxyInstanceEndpoints();
 app.MapAccountEndpoints();
 app.MapPoolEndpoints();
+app.MapLeaseEndpoints();
+app.MapJudgeEndpoints();
 app.Run();
 
 /// <summary>The sample server's entry point (public for <c>WebApplicationFactory</c> tests).</summary>

@@ -1,4 +1,6 @@
+using ProxyKit.Pool.Checking;
 using ProxyKit.Pool.Fetching;
+using ProxyKit.Pool.Notifications;
 using ProxyKit.Pool.Scraping;
 
 namespace ProxyKit.Pool;
@@ -27,4 +29,10 @@ public sealed class PoolOptions
 
     /// <summary>Gets or sets scheduled scraping and listing cursors (section <c>ProxyKit:Pool:Scraping</c>).</summary>
     public ScrapingOptions Scraping { get; set; } = new();
+
+    /// <summary>Gets or sets proxy checking: checkers, judges, re-check schedule (section <c>ProxyKit:Pool:Checking</c>).</summary>
+    public CheckingOptions Checking { get; set; } = new();
+
+    /// <summary>Gets or sets pool events and notifiers (section <c>ProxyKit:Pool:Notifications</c>).</summary>
+    public NotificationOptions Notifications { get; set; } = new();
 }

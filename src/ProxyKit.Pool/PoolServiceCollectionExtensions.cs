@@ -2,6 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ProxyKit.Configuration;
 using ProxyKit.Pool;
+using ProxyKit.Pool.Checking;
+using ProxyKit.Pool.Leasing;
+using ProxyKit.Pool.Notifications;
 using Microsoft.Extensions.Options;
 using ProxyKit.Pool.Fetching;
 using ProxyKit.Pool.Internal;
@@ -35,6 +38,9 @@ public static class PoolServiceCollectionExtensions
             sp.GetRequiredService<SourceStore>(), sp.GetRequiredService<SourceScraper>(), sp.GetRequiredService<SourceFetcher>(),
             sp.GetRequiredService<ProxyParserRegistry>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<PoolOptions>>()));
+        services.AddPoolChecking();
+        services.AddPoolLeasing();
+        services.AddPoolNotifications();
         services.TryAddSingleton(sp => new ProxyPoolService(
             sp.GetRequiredService<ProxyStore>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<PoolOptions>>()));

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using ProxyKit.Pool;
+using ProxyKit.Pool.Checking;
+using ProxyKit.Pool.Notifications;
 using ProxyKit.Pool.Parsing;
 using ProxyKit.Pool.Proxies;
 using ProxyKit.Pool.Sources;
@@ -78,12 +80,12 @@ internal static class PoolEndpoints
                 last_validation_at = s.LastValidationAt,
             });
         }).WithSummary("Pool health: counts by status, protocol and anonymity, averages, sources.");
-        stats.MapGet("/plugins", (ProxyParserRegistry parsers) => Results.Json(new
+        stats.MapGet("/plugins", (ProxyParserRegistry parsers, IEnumerable<IProxyChecker> checkers, IEnumerable<IPoolNotifier> notifiers) => Results.Json(new
         {
             parsers = parsers.Parsers.Select(p => new { name = p.Name, type = "SourceParser" }),
-            checkers = Array.Empty<object>(),
-            notifiers = Array.Empty<object>(),
-        })).WithSummary("Registered plugins: parsers (checkers and notifiers arrive with validation).");
+            checkers = checkers.OrderBy(c => c.Stage).ThenBy(c => c.Priority).Select(c => new { name = c.Name, stage = c.Stage, priority = c.Priority }),
+            notifiers = notifiers.Select(n => new { name = n.Name, healthy = n.IsHealthy, subscribes_to = n.Subscriptions }),
+        })).WithSummary("Registered plugins: parsers, checkers (stage, priority) and notifiers (health, subscriptions).");
         return endpoints;
     }
 
