@@ -1,0 +1,9 @@
+-- Cluster-wide alert state: one row per alert. A host flips 'firing' with a conditional UPDATE and publishes the alert's
+-- event only when its UPDATE changed the row, so a cluster fires each alert once per episode.
+CREATE TABLE pool_alerts (
+    name        TEXT PRIMARY KEY,
+    firing      INTEGER NOT NULL DEFAULT 0 CHECK (firing IN (0, 1)),
+    changed_at  TEXT NULL
+);
+
+INSERT INTO pool_alerts (name, firing, changed_at) VALUES ('proxy.pool_low', 0, NULL);
