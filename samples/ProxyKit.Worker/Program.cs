@@ -18,5 +18,5 @@ if (unknown.Count > 0)
 }
 
 builder.Services.AddProxyKitInfrastructure(proxyKit, builder.Environment.ContentRootPath);
-builder.Services.AddProxyKitPool(proxyKit.GetSection("Pool")).AddScrapeWorker();
+builder.Services.AddProxyKitPool(proxyKit.GetSection("Pool")).AddScrapeWorker().AddValidationWorker().AddLeaseReaper().AddPoolMonitor();
 builder.Build().Run();

@@ -2,6 +2,7 @@ using ProxyKit.Pool.Checking;
 using ProxyKit.Pool.Fetching;
 using ProxyKit.Pool.Notifications;
 using ProxyKit.Pool.Scraping;
+using ProxyKit.Pool.Validation;
 
 namespace ProxyKit.Pool;
 
@@ -32,6 +33,9 @@ public sealed class PoolOptions
 
     /// <summary>Gets or sets proxy checking: checkers, judges, re-check schedule (section <c>ProxyKit:Pool:Checking</c>).</summary>
     public CheckingOptions Checking { get; set; } = new();
+
+    /// <summary>Gets or sets re-checking and scoring (section <c>ProxyKit:Pool:Validation</c>).</summary>
+    public ValidationOptions Validation { get; set; } = new();
 
     /// <summary>Gets or sets pool events and notifiers (section <c>ProxyKit:Pool:Notifications</c>).</summary>
     public NotificationOptions Notifications { get; set; } = new();

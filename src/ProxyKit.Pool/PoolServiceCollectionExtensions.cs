@@ -9,9 +9,11 @@ using Microsoft.Extensions.Options;
 using ProxyKit.Pool.Fetching;
 using ProxyKit.Pool.Internal;
 using ProxyKit.Pool.Parsing;
+using ProxyKit.Pool.Probing;
 using ProxyKit.Pool.Proxies;
 using ProxyKit.Pool.Scraping;
 using ProxyKit.Pool.Sources;
+using ProxyKit.Pool.Validation;
 using ProxyKit.Secrets;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -38,6 +40,10 @@ public static class PoolServiceCollectionExtensions
             sp.GetRequiredService<SourceStore>(), sp.GetRequiredService<SourceScraper>(), sp.GetRequiredService<SourceFetcher>(),
             sp.GetRequiredService<ProxyParserRegistry>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<PoolOptions>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolOptions>, ValidationOptionsValidator>());
+        services.TryAddSingleton<ValidationStore>();
+        services.TryAddSingleton(sp => new ProxyProbeService(
+            sp.GetRequiredService<ProxyKit.Storage.ProxyKitDatabase>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<IOptions<PoolOptions>>()));
         services.AddPoolChecking();
         services.AddPoolLeasing();
         services.AddPoolNotifications();

@@ -41,6 +41,9 @@ internal static class ServerComposition
         if (proxyKit.GetValue<bool?>("Server:RunWorkers") ?? !InfrastructureComposition.UsesPostgres(proxyKit))
         {
             pool.AddScrapeWorker();
+            pool.AddValidationWorker();
+            pool.AddPoolMonitor();
+            pool.AddLeaseReaper();
         }
 
         services.AddProxyKitAccounts(proxyKit.GetSection("Accounts"));

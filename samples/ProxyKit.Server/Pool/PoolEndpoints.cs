@@ -4,6 +4,7 @@ using ProxyKit.Pool;
 using ProxyKit.Pool.Checking;
 using ProxyKit.Pool.Notifications;
 using ProxyKit.Pool.Parsing;
+using ProxyKit.Pool.Probing;
 using ProxyKit.Pool.Proxies;
 using ProxyKit.Pool.Sources;
 using ProxyKit.Server.Accounts;
@@ -61,6 +62,33 @@ internal static class PoolEndpoints
                 })
                 : PoolApiErrors.Result(404, PoolErrorCodes.NotFound, "No proxy has this id.", new { proxy_id = proxyId }))
             .WithSummary("One proxy with its recent checks.");
+
+        proxies.MapPost("/test", async (ProxyTestRequest? body, ProxyProbeService probes, CancellationToken ct) =>
+        {
+            if (body is null || string.IsNullOrWhiteSpace(body.Url))
+            {
+                return Invalid("url", "A JSON body with url is required.");
+            }
+
+            var report = await probes.TestAsync(new ProxyProbeRequest(body.Url, body.Count ?? 5, body.TimeoutSeconds ?? 10, body.Protocol, body.Country), ct);
+            return report.Succeeded
+                ? Results.Json(new
+                {
+                    url = report.Value!.Url,
+                    results = report.Value.Results.Select(r => new
+                    {
+                        proxy_id = r.ProxyId,
+                        ip = r.Ip,
+                        port = r.Port,
+                        reachable = r.Reachable,
+                        status_code = r.StatusCode,
+                        latency_ms = r.LatencyMs,
+                        error = r.Error,
+                    }),
+                    success_rate = report.Value.SuccessRate,
+                })
+                : Failure(report.Error!);
+        }).WithSummary("Fetches a URL through up to count good proxies concurrently: per-proxy results and success_rate.");
 
         var stats = endpoints.MapGroup("/stats").RequireAuthorization(Policies.User).WithTags("Stats");
         stats.MapGet("/pool", async (ProxyPoolService pool, CancellationToken ct) =>
@@ -358,6 +386,8 @@ internal static class PoolEndpoints
         value = parsed ?? fallback;
         return ok;
     }
+
+    internal sealed record ProxyTestRequest(string? Url, int? Count, int? TimeoutSeconds, string? Protocol, string? Country);
 
     internal sealed record CreateSourceRequest(string? Url, string? ParserName, string? CronSchedule, string? DefaultProtocol, bool? IsActive);
 }

@@ -243,43 +243,58 @@ internal sealed class ProxyStore(ProxyKitDatabase database, SecretProtector prot
             var transaction = await database.Dialect.BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                DateTimeOffset previous;
-                using (var select = connection.CreateCommand(
-                    $"SELECT sort_changed_at FROM pool_proxies WHERE id = @id {database.Dialect.ForUpdate}", transaction).With("id", id))
+                if (!await WriteStateAsync(connection, transaction, id, update, now, null, cancellationToken).ConfigureAwait(false))
                 {
-                    var value = await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                    if (value is null or DBNull)
-                    {
-                        return false;
-                    }
-
-                    previous = ToInstant(value);
-                }
-
-                // Changes of one proxy are strictly ordered in time even when clocks of two hosts disagree.
-                var changedAt = now > previous ? now : previous.AddTicks(10);
-                using (var history = connection.CreateCommand(
-                    $"INSERT INTO pool_proxy_history (proxy_id, valid_from, changed_at, {StateColumns}) " +
-                    $"SELECT id, sort_changed_at, @changed_at, {StateColumns} FROM pool_proxies WHERE id = @id", transaction)
-                    .With("id", id).With("changed_at", changedAt))
-                {
-                    await history.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                using (var change = connection.CreateCommand(
-                    "UPDATE pool_proxies SET status = @status, anonymity = @anonymity, exit_ip = @exit_ip, country = @country, score = @score, " +
-                    "avg_latency_ms = @latency, uptime_pct = @uptime, last_checked_at = @checked, sort_changed_at = @changed_at WHERE id = @id", transaction)
-                    .With("id", id).With("status", update.Status).With("anonymity", update.Anonymity).With("exit_ip", update.ExitIp)
-                    .With("country", update.Country).With("score", update.Score).With("latency", update.AvgLatencyMs ?? NeverLatency)
-                    .With("uptime", update.UptimePct ?? NeverUptime).With("checked", update.LastCheckedAt ?? NeverChecked).With("changed_at", changedAt))
-                {
-                    await change.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    return false;
                 }
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return true;
             }
         }
+    }
+
+    /// <summary>
+    /// Within <paramref name="transaction"/>: keeps the state a change replaces in the history, then writes the new state
+    /// (and <paramref name="extra"/>'s further assignments, e.g. validation evidence). False when the proxy does not exist.
+    /// </summary>
+    internal async Task<bool> WriteStateAsync(
+        DbConnection connection, DbTransaction transaction, string id, ProxyStateUpdate update, DateTimeOffset now,
+        (string Assignments, Action<DbCommand> Bind)? extra, CancellationToken cancellationToken)
+    {
+        DateTimeOffset previous;
+        using (var select = connection.CreateCommand(
+            $"SELECT sort_changed_at FROM pool_proxies WHERE id = @id {database.Dialect.ForUpdate}", transaction).With("id", id))
+        {
+            var value = await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (value is null or DBNull)
+            {
+                return false;
+            }
+
+            previous = ToInstant(value);
+        }
+
+        // Changes of one proxy are strictly ordered in time even when clocks of two hosts disagree.
+        var changedAt = now > previous ? now : previous.AddTicks(10);
+        using (var history = connection.CreateCommand(
+            $"INSERT INTO pool_proxy_history (proxy_id, valid_from, changed_at, {StateColumns}) " +
+            $"SELECT id, sort_changed_at, @changed_at, {StateColumns} FROM pool_proxies WHERE id = @id", transaction)
+            .With("id", id).With("changed_at", changedAt))
+        {
+            await history.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var change = connection.CreateCommand(
+            "UPDATE pool_proxies SET status = @status, anonymity = @anonymity, exit_ip = @exit_ip, country = @country, score = @score, " +
+            "avg_latency_ms = @latency, uptime_pct = @uptime, last_checked_at = @checked, sort_changed_at = @changed_at" +
+            (extra is { } more ? ", " + more.Assignments : string.Empty) + " WHERE id = @id", transaction)
+            .With("id", id).With("status", update.Status).With("anonymity", update.Anonymity).With("exit_ip", update.ExitIp)
+            .With("country", update.Country).With("score", update.Score).With("latency", update.AvgLatencyMs ?? NeverLatency)
+            .With("uptime", update.UptimePct ?? NeverUptime).With("checked", update.LastCheckedAt ?? NeverChecked).With("changed_at", changedAt);
+        extra?.Bind(change);
+        await change.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Deletes history no cursor can still need.</summary>

@@ -137,7 +137,9 @@ public sealed class PoolEndpointsTests : IAsyncLifetime
         var plugins = await GetJsonAsync("/stats/plugins");
         plugins.GetProperty("parsers").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ShouldBe(["json", "csv", "html", "plaintext"]);
         plugins.GetProperty("parsers")[0].GetProperty("type").GetString().ShouldBe("SourceParser");
-        plugins.GetProperty("checkers").GetArrayLength().ShouldBe(0);
+        plugins.GetProperty("checkers").EnumerateArray().Select(c => c.GetProperty("stage").GetInt32()).ShouldBeInOrder(SortDirection.Ascending);
+        plugins.GetProperty("checkers")[0].GetProperty("name").GetString().ShouldBe("tcp_connect");
+        plugins.GetProperty("notifiers").EnumerateArray().Select(n => n.GetProperty("name").GetString()).ShouldContain("log");
     }
 
     [Fact]
@@ -272,7 +274,8 @@ public sealed class PoolEndpointsTests : IAsyncLifetime
         await using var standalone = new ServerFactory()
             .With("ProxyKit:Pool:Fetch:AllowPrivateAddresses", "true")
             .With("ProxyKit:Server:RunWorkers", "true")
-            .With("ProxyKit:Pool:Scraping:PollInterval", "00:00:00.100");
+            .With("ProxyKit:Pool:Scraping:PollInterval", "00:00:00.100")
+            .With("ProxyKit:Pool:Validation:PollInterval", "1.00:00:00"); // the listed proxies are not ours to connect to
         using var client = standalone.CreateClient();
         using var registered = await client.PostAsJsonAsync("/auth/register", new { email = "worker@example.com", display_name = "Worker" });
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
