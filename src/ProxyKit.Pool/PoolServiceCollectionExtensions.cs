@@ -39,7 +39,7 @@ public static class PoolServiceCollectionExtensions
         services.TryAddSingleton(sp => new ProxySourceService(
             sp.GetRequiredService<SourceStore>(), sp.GetRequiredService<SourceScraper>(), sp.GetRequiredService<SourceFetcher>(),
             sp.GetRequiredService<ProxyParserRegistry>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<PoolOptions>>()));
+            sp.GetRequiredService<IOptions<PoolOptions>>(), sp.GetRequiredService<IPoolEvents>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolOptions>, ValidationOptionsValidator>());
         services.TryAddSingleton<ValidationStore>();
         services.TryAddSingleton(sp => new ProxyProbeService(

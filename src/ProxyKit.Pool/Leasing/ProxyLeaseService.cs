@@ -174,6 +174,16 @@ public sealed partial class ProxyLeaseService
             ["expires_at"] = stored.ExpiresAt,
         }, CancellationToken.None).ConfigureAwait(false);
         balance ??= await ledger.GetBalanceAsync(userId, LedgerAsset.Credits, CancellationToken.None).ConfigureAwait(false);
+        if (balance.Value < _options.Value.Notifications.CreditsLowThreshold)
+        {
+            await _events.PublishAsync("credits.low", new Dictionary<string, object?>
+            {
+                ["user_id"] = userId.ToString("D"),
+                ["balance"] = balance.Value,
+                ["threshold"] = _options.Value.Notifications.CreditsLowThreshold,
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+
         return PoolResult.Success(ToLease(stored, balance.Value, replayed: false));
     }
 

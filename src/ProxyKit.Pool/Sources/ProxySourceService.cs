@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using ProxyKit.Pool.Fetching;
 using ProxyKit.Pool.Internal;
+using ProxyKit.Pool.Notifications;
 using ProxyKit.Pool.Parsing;
 using ProxyKit.Pool.Scraping;
 using ProxyKit.Secrets;
@@ -25,11 +26,13 @@ public sealed class ProxySourceService
     private readonly SecretProtector _protector;
     private readonly TimeProvider _timeProvider;
     private readonly IOptions<PoolOptions> _options;
+    private readonly IPoolEvents _events;
 
     internal ProxySourceService(
         SourceStore store, SourceScraper scraper, SourceFetcher fetcher, ProxyParserRegistry parsers, SecretProtector protector,
-        TimeProvider timeProvider, IOptions<PoolOptions> options)
+        TimeProvider timeProvider, IOptions<PoolOptions> options, IPoolEvents events)
     {
+        _events = events;
         _store = store;
         _scraper = scraper;
         _fetcher = fetcher;
@@ -217,11 +220,22 @@ public sealed class ProxySourceService
         return result;
     }
 
-    private Task<bool> CompleteAsync(SourceClaim claim, string worker, bool reschedule, ScrapeResult? result, string? error, CancellationToken cancellationToken)
+    private async Task<bool> CompleteAsync(SourceClaim claim, string worker, bool reschedule, ScrapeResult? result, string? error, CancellationToken cancellationToken)
     {
         var now = _timeProvider.GetUtcNow();
         var next = reschedule ? CronSchedules.Next(claim.CronSchedule, now) : (DateTimeOffset?)null;
-        return _store.CompleteAsync(claim.Id, worker, now, next, result, error, cancellationToken);
+        var recorded = await _store.CompleteAsync(claim.Id, worker, now, next, result, error, cancellationToken).ConfigureAwait(false);
+        if (result is null)
+        {
+            await _events.PublishAsync("source.failed", new Dictionary<string, object?>
+            {
+                ["source_id"] = claim.Id,
+                ["url"] = UrlRedaction.ForDisplay(new Uri(claim.Url)),
+                ["reason"] = error,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return recorded;
     }
 
     private async Task<PoolResult<string>> DetectAsync(string url, CancellationToken cancellationToken)

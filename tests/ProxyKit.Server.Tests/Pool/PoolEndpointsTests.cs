@@ -335,9 +335,11 @@ public sealed class PoolEndpointFailureTests : IAsyncLifetime
     [InlineData(true, 503, "SERVICE_UNAVAILABLE")]
     public async Task Scrape_ParserPluginThrows_AnswersInTheSeedsShapeAndRecordsTheFailure(bool transient, int status, string code)
     {
+        var notifier = new RecordingNotifier();
         await using var factory = new ServerFactory()
             .With("ProxyKit:Pool:Fetch:AllowPrivateAddresses", "true")
-            .WithServices(s => s.AddSingleton<ProxyKit.Pool.Parsing.IProxySourceParser>(new ThrowingParser(transient)));
+            .WithServices(s => s.AddSingleton<ProxyKit.Pool.Parsing.IProxySourceParser>(new ThrowingParser(transient)))
+            .WithServices(s => s.AddSingleton<ProxyKit.Pool.Notifications.IPoolNotifier>(notifier));
         using var client = factory.CreateClient();
         using var registered = await client.PostAsJsonAsync("/auth/register", new { email = "fail@example.com", display_name = "Fail" });
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
@@ -357,6 +359,30 @@ public sealed class PoolEndpointFailureTests : IAsyncLifetime
         source.GetProperty("last_error").GetString().ShouldNotBeNullOrWhiteSpace();
         (await (await client.PostAsync($"/sources/{id}/scrape", null)).Content.ReadFromJsonAsync<JsonElement>())
             .GetProperty("error").GetProperty("code").GetString().ShouldBe(code, "the claim was released: the next scrape runs (and fails) again");
+        for (var i = 0; i < 50 && notifier.Received.Count < 2; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        notifier.Received.Count.ShouldBe(2, "one source.failed per failed scrape");
+        notifier.Received.ShouldAllBe(e => e.Type == "source.failed" && (string?)e.Data["source_id"] == id);
+    }
+
+    private sealed class RecordingNotifier : ProxyKit.Pool.Notifications.IPoolNotifier
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<ProxyKit.Pool.Notifications.PoolEvent> Received { get; } = new();
+
+        public string Name => "recorder";
+
+        public IReadOnlyList<string> Subscriptions { get; } = ["source.*"];
+
+        public bool IsHealthy => true;
+
+        public ValueTask NotifyAsync(ProxyKit.Pool.Notifications.PoolEvent poolEvent, CancellationToken cancellationToken)
+        {
+            Received.Enqueue(poolEvent);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private sealed class ThrowingParser(bool transient) : ProxyKit.Pool.Parsing.IProxySourceParser
