@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "keys" => await KeysBench.RunAsync(args[1..]),
     "parse" => await ParseBench.RunAsync(args[1..]),
     "pool" => await PoolBench.RunAsync(args[1..]),
+    "sweep" => await CheckSweepBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -21,5 +22,6 @@ static int Usage()
     Console.Error.WriteLine(KeysBench.Usage);
     Console.Error.WriteLine(ParseBench.Usage);
     Console.Error.WriteLine(PoolBench.Usage);
+    Console.Error.WriteLine(CheckSweepBench.Usage);
     return 2;
 }
