@@ -65,7 +65,7 @@ internal sealed class HttpAnonymityChecker : IProxyChecker, IConditionalProxyChe
             var baseline = await _baselines.GetAsync(judge, cancellationToken).ConfigureAwait(false);
             if (baseline is null)
             {
-                return ProxyCheckResult.Fail($"judge {judge} unavailable: a direct request to it failed");
+                return ProxyCheckResult.Inconclusive($"judge {judge} unavailable: a direct request to it failed");
             }
 
             var started = _timeProvider.GetTimestamp();

@@ -81,4 +81,13 @@ public sealed record ProxyCheckResult(bool Passed, TimeSpan? Latency, string Det
 
     /// <summary>A failure.</summary>
     public static ProxyCheckResult Fail(string detail, TimeSpan? latency = null) => new(false, latency, detail);
+
+    /// <summary>
+    /// No verdict: the check could not be made for a reason that is not the proxy's (its judge is down). The round stops
+    /// and the proxy's record is left as it was, to be checked again soon.
+    /// </summary>
+    public static ProxyCheckResult Inconclusive(string detail) => new(false, null, detail) { IsInconclusive = true };
+
+    /// <summary>Gets whether this result says nothing about the proxy (see <see cref="Inconclusive"/>).</summary>
+    public bool IsInconclusive { get; init; }
 }

@@ -9,7 +9,8 @@ namespace ProxyKit.Pool.Checking;
 /// first judge in absolute form; when the proxy refuses it (other than 407), CONNECT instead. HTTPS: CONNECT only.
 /// Without a judge only SOCKS5 is checked here (greeting and authentication need no destination).
 /// </summary>
-internal sealed class ProtocolHandshakeChecker(IOptions<PoolOptions> options, TimeProvider timeProvider) : IProxyChecker, IConditionalProxyChecker
+internal sealed class ProtocolHandshakeChecker(IOptions<PoolOptions> options, TimeProvider timeProvider, JudgeBaselines baselines)
+    : IProxyChecker, IConditionalProxyChecker
 {
     // Read on first use: checkers are built while the options are being validated (duplicate names).
     private readonly Lazy<JudgeTarget?> _firstJudge = new(() =>
@@ -47,13 +48,35 @@ internal sealed class ProtocolHandshakeChecker(IOptions<PoolOptions> options, Ti
             if (failure.WrongProtocol)
             {
                 context.Findings.ProtocolConfirmed = false;
+                return ProxyCheckResult.Fail(failure.Detail, timeProvider.GetElapsedTime(started));
             }
 
-            return ProxyCheckResult.Fail(failure.Detail, timeProvider.GetElapsedTime(started));
+            return await JudgeDownAsync(cancellationToken).ConfigureAwait(false) ?? ProxyCheckResult.Fail(failure.Detail, timeProvider.GetElapsedTime(started));
         }
         catch (Exception exception) when (exception is SocketException or IOException && !cancellationToken.IsCancellationRequested)
         {
             return ProxyCheckResult.Fail(ProxyCheckFailure.Describe(exception), timeProvider.GetElapsedTime(started));
+        }
+    }
+
+    // The handshake's destination is the judge: when the judge does not answer us directly either, a failed tunnel says
+    // nothing about the proxy.
+    private async Task<ProxyCheckResult?> JudgeDownAsync(CancellationToken cancellationToken)
+    {
+        if (Judge is not { } judge)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await baselines.GetAsync(judge, cancellationToken).ConfigureAwait(false) is null
+                ? ProxyCheckResult.Inconclusive($"judge {judge} unavailable: a direct request to it failed")
+                : null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
         }
     }
 

@@ -6,4 +6,5 @@ namespace ProxyKit.Pool.Checking;
 /// <param name="Passed">Whether the proxy passed.</param>
 /// <param name="Latency">How long the check took (as the checker measured it, else as the runner did).</param>
 /// <param name="Detail">A short description without secrets.</param>
-public sealed record ProxyCheckOutcome(string Checker, int Stage, bool Passed, TimeSpan? Latency, string Detail);
+/// <param name="Inconclusive">Whether the check could not be made for a reason that is not the proxy's (then <paramref name="Passed"/> is false).</param>
+public sealed record ProxyCheckOutcome(string Checker, int Stage, bool Passed, TimeSpan? Latency, string Detail, bool Inconclusive = false);

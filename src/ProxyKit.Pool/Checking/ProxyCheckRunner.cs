@@ -90,7 +90,8 @@ internal sealed class ProxyCheckRunner : IDisposable
         {
             var result = await checker.CheckAsync(context, linked.Token).AsTask().WaitAsync(linked.Token).ConfigureAwait(false);
             return new ProxyCheckOutcome(
-                checker.Name, checker.Stage, result.Passed, result.Latency ?? _timeProvider.GetElapsedTime(started), result.Detail ?? "");
+                checker.Name, checker.Stage, result.Passed && !result.IsInconclusive, result.Latency ?? _timeProvider.GetElapsedTime(started), result.Detail ?? "",
+                result.IsInconclusive);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -103,6 +103,19 @@ internal sealed class ValidationStore(ProxyKitDatabase database, ProxyStore prox
         }
     }
 
+    /// <summary>Releases a claim without a verdict (the round was inconclusive): the proxy is due again at <paramref name="nextCheckAt"/>, its record untouched.</summary>
+    public async Task<bool> PostponeAsync(CheckClaim claim, string worker, DateTimeOffset nextCheckAt, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var postpone = connection.CreateCommand(
+                "UPDATE pool_proxies SET next_check_at = @next, check_claimed_by = NULL, check_claim_expires_at = NULL WHERE id = @id AND check_claimed_by = @worker", null)
+                .With("id", claim.Id).With("worker", worker).With("next", nextCheckAt);
+            return await postpone.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }
+    }
+
     /// <summary>Deletes check history older than the retention window.</summary>
     public async Task<int> PruneChecksAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {

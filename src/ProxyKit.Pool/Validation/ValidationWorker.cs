@@ -19,6 +19,7 @@ internal sealed partial class ValidationWorker(IServiceProvider services, IOptio
     : BackgroundService
 {
     private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan InconclusiveRetry = TimeSpan.FromMinutes(1);
     private readonly Random _jitter = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -78,6 +79,14 @@ internal sealed partial class ValidationWorker(IServiceProvider services, IOptio
             var target = new ProxyCheckTarget(new IPEndPoint(IPAddress.Parse(claim.Ip), claim.Port), claim.Protocol, claim.Username, password, null);
             var report = await runner.CheckAsync(target, cancellationToken).ConfigureAwait(false);
             var now = timeProvider.GetUtcNow();
+            if (report.Inconclusive)
+            {
+                // Our side failed (a judge is down): no evidence either way; try again in a minute, jittered.
+                await store.PostponeAsync(claim, worker, now + (InconclusiveRetry * (0.8 + (0.4 * _jitter.NextDouble()))), cancellationToken).ConfigureAwait(false);
+                LogInconclusive(logger, claim.Id, report.Checks.LastOrDefault(c => c.Inconclusive)?.Detail);
+                return;
+            }
+
             var evidence = ProxyScoring.Record(claim.Evidence, now, report.Passed, report.Latency?.TotalMilliseconds, settings);
             var score = ProxyScoring.Score(evidence, now, settings);
             var findings = report.Findings;
@@ -111,6 +120,9 @@ internal sealed partial class ValidationWorker(IServiceProvider services, IOptio
 
     [LoggerMessage(EventId = 6400, Level = LogLevel.Warning, Message = "Claiming due proxy checks failed; retrying shortly")]
     private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6402, Level = LogLevel.Warning, Message = "Check of proxy {ProxyId} was inconclusive ({Detail}); postponed")]
+    private static partial void LogInconclusive(ILogger logger, string proxyId, string? detail);
 
     [LoggerMessage(EventId = 6401, Level = LogLevel.Error, Message = "Checking proxy {ProxyId} failed unexpectedly")]
     private static partial void LogCheckFailed(ILogger logger, string proxyId, Exception exception);

@@ -61,6 +61,31 @@ public abstract class ValidationWorkerContractTests(TestEngine engine) : PoolCon
         (await store.ClaimDueAsync("probe", 10, Start.AddMinutes(14 + 15), TimeSpan.FromSeconds(1), default)).Select(c => c.Id).ShouldNotContain(refusingId);
     }
 
+    [SkippableFact]
+    public async Task Round_JudgeDown_LeavesTheProxyAsItWasAndDueAgainSoon()
+    {
+        var judge = new LoopbackJudge();
+        var judgeUrl = judge.Url;
+        await judge.DisposeAsync(); // nothing answers there now
+        await using var elite = FakeProxy.Http(IPAddress.Parse("127.0.0.78"), new FakeHttpBehaviour());
+        var pool = await CreatePoolAsync(o =>
+        {
+            o.Checking.JudgeUrls.Add(judgeUrl);
+            o.Checking.CheckTimeout = TimeSpan.FromSeconds(2);
+        });
+        await pool.IngestAsync("s", Start, new ParsedProxy("127.0.0.78", elite.EndPoint.Port, "http", null, null));
+        var id = await pool.IdOfAsync("127.0.0.78", elite.EndPoint.Port);
+
+        await RoundAsync(pool, Start);
+
+        var proxy = (await pool.Pool.GetAsync(id))!;
+        proxy.Proxy.Status.ShouldBe("unchecked", "an outage of our judge says nothing about the proxy");
+        proxy.RecentChecks.ShouldBeEmpty();
+        var store = pool.Services.GetRequiredService<ValidationStore>();
+        (await store.ClaimDueAsync("probe", 10, Start.AddSeconds(30), TimeSpan.FromSeconds(1), default)).ShouldBeEmpty();
+        (await store.ClaimDueAsync("probe", 10, Start.AddMinutes(2), TimeSpan.FromSeconds(1), default)).Single().Evidence.ChecksTotal.ShouldBe(0);
+    }
+
     private static async Task RoundAsync(PoolHarness pool, DateTimeOffset at)
     {
         var clock = new ManualTimeProvider(at);
