@@ -25,6 +25,9 @@ internal enum StructuredField
 
     /// <summary>A whole proxy as one token (<c>ip:port</c>, <c>socks5://u:p@ip:port</c>): used only when the record has no IP field.</summary>
     Proxy,
+
+    /// <summary>The country the source states (<c>country</c>, <c>country code</c>); kept only as an ISO 3166-1 alpha-2 code.</summary>
+    Country,
 }
 
 /// <summary>
@@ -87,6 +90,11 @@ internal static class StructuredFieldNames
                 return StructuredField.Password;
             case "proxy" or "ipport":
                 return StructuredField.Proxy;
+            case "countrycode" or "countryiso" or "isocode":
+                return StructuredField.Country;
+            case "country" or "cc":
+                rank = 1;
+                return StructuredField.Country;
             case "address" when allowAddress:
                 rank = 1;
                 return StructuredField.Proxy;

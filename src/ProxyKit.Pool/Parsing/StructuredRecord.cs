@@ -8,7 +8,7 @@ internal sealed class StructuredRecord
 {
     private static readonly char[] ProtocolSeparators = [',', ';', '|', '/', ' ', '\t'];
 
-    private readonly Slot[] _slots = new Slot[(int)StructuredField.Proxy + 1];
+    private readonly Slot[] _slots = new Slot[(int)StructuredField.Country + 1];
     private readonly List<string> _protocols = [];
 
     /// <summary>Clears every field.</summary>
@@ -76,13 +76,18 @@ internal sealed class StructuredRecord
     /// <param name="protocolHint">The protocol implied by the record's container (a JSON <c>{"socks5":[...]}</c> key), or <see langword="null"/>.</param>
     public void Emit(List<ParsedProxy> output, string? protocolHint = null)
     {
-        foreach (var slot in _slots)
+        for (var i = 0; i < _slots.Length; i++)
         {
-            if (slot.Invalid)
+            // A country of another shape (an object, a name) is metadata lost, not a broken record.
+            if (_slots[i].Invalid && i != (int)StructuredField.Country)
             {
                 return;
             }
         }
+
+        var country = Text(StructuredField.Country) is { Length: 2 } code && char.IsAsciiLetter(code[0]) && char.IsAsciiLetter(code[1])
+            ? code.ToUpperInvariant()
+            : null;
 
         var ipText = Text(StructuredField.Ip);
         var portText = Text(StructuredField.Port);
@@ -144,7 +149,7 @@ internal sealed class StructuredRecord
 
         if (hasToken && token.Protocol is not null)
         {
-            output.Add(new ParsedProxy(ip, port, token.Protocol, username, password));
+            output.Add(new ParsedProxy(ip, port, token.Protocol, username, password, country));
             return;
         }
 
@@ -159,13 +164,13 @@ internal sealed class StructuredRecord
                     return;
                 }
 
-                output.Add(new ParsedProxy(ip, port, protocol, username, password));
+                output.Add(new ParsedProxy(ip, port, protocol, username, password, country));
             }
         }
 
         if (output.Count == start)
         {
-            output.Add(new ParsedProxy(ip, port, protocolHint, username, password)); // the record states no protocol
+            output.Add(new ParsedProxy(ip, port, protocolHint, username, password, country)); // the record states no protocol
         }
     }
 

@@ -32,6 +32,7 @@ internal sealed class ProxyStore(ProxyKitDatabase database, SecretProtector prot
         new("username", BulkColumnType.Text),
         new("password_protected", BulkColumnType.Text),
         new("credentials_key", BulkColumnType.Text),
+        new("country", BulkColumnType.Text),
     ];
 
     /// <summary>
@@ -56,15 +57,15 @@ internal sealed class ProxyStore(ProxyKitDatabase database, SecretProtector prot
                 await ExecuteAsync(connection, transaction, "DROP TABLE IF EXISTS pool_ingest", cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, transaction,
                     "CREATE TEMP TABLE pool_ingest (id TEXT NOT NULL, protocol TEXT NOT NULL, ip TEXT NOT NULL, port INTEGER NOT NULL, " +
-                    "username TEXT NULL, password_protected TEXT NULL, credentials_key TEXT NOT NULL)", cancellationToken).ConfigureAwait(false);
+                    "username TEXT NULL, password_protected TEXT NULL, credentials_key TEXT NOT NULL, country TEXT NULL)", cancellationToken).ConfigureAwait(false);
                 await database.Dialect.BulkCopyAsync(connection, transaction, "pool_ingest", StagingColumns, Rows(proxies, fallbackProtocol), cancellationToken)
                     .ConfigureAwait(false);
 
                 // "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint.
                 using var insert = connection.CreateCommand(
-                    "INSERT INTO pool_proxies (id, protocol, ip, port, username, password_protected, credentials_key, status, score, avg_latency_ms, " +
+                    "INSERT INTO pool_proxies (id, protocol, ip, port, username, password_protected, credentials_key, country, status, score, avg_latency_ms, " +
                     "uptime_pct, last_checked_at, first_seen_at, sort_changed_at, tags) " +
-                    "SELECT id, protocol, ip, port, username, password_protected, credentials_key, 'unchecked', 0, @never_latency, @never_uptime, " +
+                    "SELECT id, protocol, ip, port, username, password_protected, credentials_key, country, 'unchecked', 0, @never_latency, @never_uptime, " +
                     "@never_checked, @now, @now, '{}' FROM pool_ingest WHERE true ORDER BY protocol, ip, port, credentials_key " +
                     "ON CONFLICT (protocol, ip, port, credentials_key) DO NOTHING", transaction)
                     .With("never_latency", NeverLatency).With("never_uptime", NeverUptime).With("never_checked", NeverChecked).With("now", now);
@@ -491,7 +492,7 @@ internal sealed class ProxyStore(ProxyKitDatabase database, SecretProtector prot
                 protectedPassword = protector.Protect(CredentialsPurpose, password);
             }
 
-            yield return [Guid.CreateVersion7().ToString("D"), proxy.Protocol ?? fallbackProtocol, proxy.Ip, proxy.Port, proxy.Username, protectedPassword, credentialsKey];
+            yield return [Guid.CreateVersion7().ToString("D"), proxy.Protocol ?? fallbackProtocol, proxy.Ip, proxy.Port, proxy.Username, protectedPassword, credentialsKey, proxy.Country];
         }
     }
 

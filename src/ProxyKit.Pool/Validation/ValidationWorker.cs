@@ -76,7 +76,8 @@ internal sealed partial class ValidationWorker(IServiceProvider services, IOptio
         try
         {
             var password = claim.PasswordProtected is null ? null : protector.Unprotect(ProxyStore.CredentialsPurpose, claim.PasswordProtected);
-            var target = new ProxyCheckTarget(new IPEndPoint(IPAddress.Parse(claim.Ip), claim.Port), claim.Protocol, claim.Username, password, null);
+            // The country a source stated (or an earlier check found) stands; the geo resolver fills it in otherwise.
+            var target = new ProxyCheckTarget(new IPEndPoint(IPAddress.Parse(claim.Ip), claim.Port), claim.Protocol, claim.Username, password, claim.Country);
             var report = await runner.CheckAsync(target, cancellationToken).ConfigureAwait(false);
             var now = timeProvider.GetUtcNow();
             if (report.Inconclusive)

@@ -62,6 +62,20 @@ public abstract class ValidationStoreContractTests(TestEngine engine) : PoolCont
     }
 
     [SkippableFact]
+    public async Task Ingest_SourceStatedCountry_IsStoredAndHandedToTheChecks()
+    {
+        var pool = await CreatePoolAsync();
+        await pool.IngestAsync("s", Start, new ParsedProxy("10.0.0.1", 80, "http", null, null, "NL"));
+        var store = pool.Services.GetRequiredService<ValidationStore>();
+
+        var claim = (await store.ClaimDueAsync("w1", 10, Start, TimeSpan.FromMinutes(1), default)).Single();
+
+        claim.Country.ShouldBe("NL");
+        (await pool.Pool.GetAsync(claim.Id))!.Proxy.Country.ShouldBe("NL");
+        (await pool.Pool.QueryAsync(new ProxyQuery { Country = "NL" })).Value!.TotalCount.ShouldBe(1);
+    }
+
+    [SkippableFact]
     public async Task RecordAsync_ClaimLost_WritesNothing()
     {
         var pool = await CreatePoolAsync();
