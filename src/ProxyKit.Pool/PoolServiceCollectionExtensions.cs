@@ -43,7 +43,8 @@ public static class PoolServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolOptions>, ValidationOptionsValidator>());
         services.TryAddSingleton<ValidationStore>();
         services.TryAddSingleton(sp => new ProxyProbeService(
-            sp.GetRequiredService<ProxyKit.Storage.ProxyKitDatabase>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<IOptions<PoolOptions>>()));
+            sp.GetRequiredService<ProxyKit.Storage.ProxyKitDatabase>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<IOptions<PoolOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddPoolChecking();
         services.AddPoolLeasing();
         services.AddPoolNotifications();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
@@ -46,9 +45,11 @@ public sealed class ProxyProbeService
     private readonly ProxyKitDatabase _database;
     private readonly SecretProtector _protector;
     private readonly IOptions<PoolOptions> _options;
+    private readonly TimeProvider _timeProvider;
 
-    internal ProxyProbeService(ProxyKitDatabase database, SecretProtector protector, IOptions<PoolOptions> options)
+    internal ProxyProbeService(ProxyKitDatabase database, SecretProtector protector, IOptions<PoolOptions> options, TimeProvider timeProvider)
     {
+        _timeProvider = timeProvider;
         _database = database;
         _protector = protector;
         _options = options;
@@ -111,13 +112,13 @@ public sealed class ProxyProbeService
 
         using var handler = new SocketsHttpHandler { Proxy = proxy, UseProxy = true, UseCookies = false, AllowAutoRedirect = false, ConnectTimeout = timeout };
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        var watch = Stopwatch.StartNew();
+        using var timer = new CancellationTokenSource(timeout, _timeProvider);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        var started = _timeProvider.GetTimestamp();
         try
         {
             using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
-            return new ProxyProbeResult(candidate.Id, candidate.Ip, candidate.Port, true, (int)response.StatusCode, watch.ElapsedMilliseconds, null);
+            return new ProxyProbeResult(candidate.Id, candidate.Ip, candidate.Port, true, (int)response.StatusCode, (long)_timeProvider.GetElapsedTime(started).TotalMilliseconds, null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
