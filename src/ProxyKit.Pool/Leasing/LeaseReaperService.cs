@@ -59,9 +59,9 @@ internal sealed partial class LeaseReaperService(IServiceProvider services, Time
         }
     }
 
-    [LoggerMessage(EventId = 6310, Level = LogLevel.Information, Message = "Expired {Count} lapsed leases")]
+    [LoggerMessage(EventId = 6510, Level = LogLevel.Information, Message = "Expired {Count} lapsed leases")]
     private static partial void LogExpired(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 6311, Level = LogLevel.Warning, Message = "Expiring lapsed leases failed; retrying shortly")]
+    [LoggerMessage(EventId = 6511, Level = LogLevel.Warning, Message = "Expiring lapsed leases failed; retrying shortly")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

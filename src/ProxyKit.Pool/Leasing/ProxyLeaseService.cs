@@ -319,9 +319,9 @@ public sealed partial class ProxyLeaseService
 
     private static Dictionary<string, object?> Field(string name) => new() { ["field"] = name };
 
-    [LoggerMessage(EventId = 6300, Level = LogLevel.Information, Message = "Lease {LeaseId} of proxy {ProxyId} acquired by user {UserId}")]
+    [LoggerMessage(EventId = 6500, Level = LogLevel.Information, Message = "Lease {LeaseId} of proxy {ProxyId} acquired by user {UserId}")]
     private static partial void LogAcquired(ILogger logger, Guid leaseId, string proxyId, Guid userId);
 
-    [LoggerMessage(EventId = 6301, Level = LogLevel.Error, Message = "Undoing the failed lease {LeaseId} (hold {HoldId}) failed; the hold is voided at its expiry")]
+    [LoggerMessage(EventId = 6501, Level = LogLevel.Error, Message = "Undoing the failed lease {LeaseId} (hold {HoldId}) failed; the hold is voided at its expiry")]
     private static partial void LogUndoFailed(ILogger logger, Exception exception, Guid? leaseId, Guid? holdId);
 }
