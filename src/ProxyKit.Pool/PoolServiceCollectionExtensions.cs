@@ -12,6 +12,7 @@ using ProxyKit.Pool.Parsing;
 using ProxyKit.Pool.Probing;
 using ProxyKit.Pool.Proxies;
 using ProxyKit.Pool.Scraping;
+using ProxyKit.Pool.Sessions;
 using ProxyKit.Pool.Sources;
 using ProxyKit.Pool.Validation;
 using ProxyKit.Secrets;
@@ -42,6 +43,7 @@ public static class PoolServiceCollectionExtensions
             sp.GetRequiredService<IOptions<PoolOptions>>(), sp.GetRequiredService<IPoolEvents>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolOptions>, ValidationOptionsValidator>());
         services.TryAddSingleton<ValidationStore>();
+        services.TryAddSingleton<SessionProxyStore>();
         services.TryAddSingleton(sp => new ProxyProbeService(
             sp.GetRequiredService<ProxyKit.Storage.ProxyKitDatabase>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<IOptions<PoolOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
