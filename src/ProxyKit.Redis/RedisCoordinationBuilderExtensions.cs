@@ -13,7 +13,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RedisCoordinationBuilderExtensions
 {
     /// <summary>
-    /// Serves <see cref="IKeyedRateLimiter"/>, <see cref="IEventBus"/> and <see cref="IDistributedLock"/> from Redis
+    /// Serves <see cref="IKeyedRateLimiter"/>, <see cref="IKeyedConcurrencyLimiter"/>, <see cref="IEventBus"/> and <see cref="IDistributedLock"/> from Redis
     /// so every host shares them. The host connects at start and fails to start, naming the setting, when Redis
     /// is unreachable; later outages surface as transient <see cref="ProxyKit.ProxyKitException"/>s while it reconnects.
     /// </summary>
@@ -27,6 +27,7 @@ public static class RedisCoordinationBuilderExtensions
         services.TryAddSingleton<RedisCoordinationBackend>();
         services.Replace(ServiceDescriptor.Singleton<ICoordinationBackend>(sp => sp.GetRequiredService<RedisCoordinationBackend>()));
         services.Replace(ServiceDescriptor.Singleton<IKeyedRateLimiter, RedisKeyedRateLimiter>());
+        services.Replace(ServiceDescriptor.Singleton<IKeyedConcurrencyLimiter, RedisKeyedConcurrencyLimiter>());
         services.Replace(ServiceDescriptor.Singleton<IDistributedLock, RedisDistributedLock>());
         services.Replace(ServiceDescriptor.Singleton<IEventBus>(sp => new RedisEventBus(
             sp.GetRequiredService<RedisConnection>(),

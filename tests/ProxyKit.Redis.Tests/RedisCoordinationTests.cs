@@ -15,6 +15,9 @@ public sealed class RedisCoordinationTests : CoordinationContractTests
     protected override Task<IKeyedRateLimiter> CreateRateLimiterAsync() =>
         Task.FromResult<IKeyedRateLimiter>(new RedisKeyedRateLimiter(Connect(), Clock));
 
+    protected override Task<IKeyedConcurrencyLimiter> CreateConcurrencyLimiterAsync() =>
+        Task.FromResult<IKeyedConcurrencyLimiter>(new RedisKeyedConcurrencyLimiter(Connect(), Clock));
+
     protected override Task<IEventBus> CreateEventBusAsync()
     {
         var bus = new RedisEventBus(Connect(), new InProcessEventBus(), TimeProvider.System);

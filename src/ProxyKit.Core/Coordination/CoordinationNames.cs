@@ -82,5 +82,15 @@ public static class CoordinationNames
         return p == pattern.Length;
     }
 
+    /// <summary>Throws when a concurrency <paramref name="limit"/> is below 1 or a lease does not last between 1 ms and 1 day.</summary>
+    public static void ThrowIfInvalidLease(int limit, TimeSpan leaseDuration)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        if (leaseDuration < TimeSpan.FromMilliseconds(1) || leaseDuration > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(leaseDuration), leaseDuration, "A lease must last between 1 ms and 1 day.");
+        }
+    }
+
     private static bool IsTopicChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':';
 }

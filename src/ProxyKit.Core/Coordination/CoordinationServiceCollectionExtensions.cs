@@ -8,7 +8,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class CoordinationServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="IKeyedRateLimiter"/>, <see cref="IEventBus"/> and <see cref="IDistributedLock"/> with
+    /// Adds <see cref="IKeyedRateLimiter"/>, <see cref="IKeyedConcurrencyLimiter"/>, <see cref="IEventBus"/> and <see cref="IDistributedLock"/> with
     /// in-process implementations, unless a backend (<c>UseRedis</c>) registered its own. Safe to call more than once.
     /// </summary>
     public static ICoordinationBuilder AddProxyKitCoordination(this IServiceCollection services)
@@ -16,6 +16,7 @@ public static class CoordinationServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IKeyedRateLimiter, InProcessKeyedRateLimiter>();
+        services.TryAddSingleton<IKeyedConcurrencyLimiter, InProcessKeyedConcurrencyLimiter>();
         services.TryAddSingleton<IEventBus, InProcessEventBus>();
         services.TryAddSingleton<IDistributedLock, InProcessDistributedLock>();
         services.TryAddSingleton<ICoordinationBackend, InProcessCoordinationBackend>();

@@ -10,9 +10,13 @@ public sealed class InProcessCoordinationTests : CoordinationContractTests
     private readonly InProcessEventBus _bus = new();
     private InProcessKeyedRateLimiter? _limiter;
     private InProcessDistributedLock? _lock;
+    private InProcessKeyedConcurrencyLimiter? _concurrency;
 
     protected override Task<IKeyedRateLimiter> CreateRateLimiterAsync() =>
         Task.FromResult<IKeyedRateLimiter>(_limiter ??= new InProcessKeyedRateLimiter(Clock));
+
+    protected override Task<IKeyedConcurrencyLimiter> CreateConcurrencyLimiterAsync() =>
+        Task.FromResult<IKeyedConcurrencyLimiter>(_concurrency ??= new InProcessKeyedConcurrencyLimiter(Clock));
 
     protected override Task<IEventBus> CreateEventBusAsync() => Task.FromResult<IEventBus>(_bus);
 
@@ -73,5 +77,24 @@ public sealed class InProcessCoordinationTests : CoordinationContractTests
 
         await Task.Delay(100); // let any wrongly queued surplus arrive before judging
         handled.ShouldBeInRange(4, 5); // the queue (4) plus at most the one already in the handler
+    }
+
+    [Fact]
+    public async Task Concurrency_LastLeaseReleased_TheKeyIsDropped()
+    {
+        var limiter = new InProcessKeyedConcurrencyLimiter(new ManualTimeProvider());
+        var leases = new List<string>();
+        for (var i = 0; i < 100; i++)
+        {
+            leases.Add((await limiter.TryAcquireAsync($"proxy:{i}", 1, TimeSpan.FromMinutes(1))).LeaseId!);
+        }
+
+        limiter.TrackedKeys.ShouldBe(100);
+        for (var i = 0; i < 100; i++)
+        {
+            (await limiter.ReleaseAsync($"proxy:{i}", leases[i])).ShouldBeTrue();
+        }
+
+        limiter.TrackedKeys.ShouldBe(0);
     }
 }

@@ -19,6 +19,9 @@ public abstract class CoordinationContractTests : IAsyncLifetime
     /// <summary>Creates the backend's rate limiter on <see cref="Clock"/>.</summary>
     protected abstract Task<IKeyedRateLimiter> CreateRateLimiterAsync();
 
+    /// <summary>Creates the backend's concurrency limiter on <see cref="Clock"/> (a new "host" each call, sharing the backend).</summary>
+    protected abstract Task<IKeyedConcurrencyLimiter> CreateConcurrencyLimiterAsync();
+
     /// <summary>Creates the backend's event bus (a new "host" each call, sharing the backend).</summary>
     protected abstract Task<IEventBus> CreateEventBusAsync();
 
@@ -120,6 +123,77 @@ public abstract class CoordinationContractTests : IAsyncLifetime
         });
 
         allowed.ShouldBe(50);
+    }
+
+    [SkippableFact]
+    public async Task Concurrency_LimitReached_DeniesUntilALeaseIsReleased()
+    {
+        var limiter = await CreateConcurrencyLimiterAsync();
+        var first = await limiter.TryAcquireAsync("slots", 2, TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromSeconds(10));
+        var second = await limiter.TryAcquireAsync("slots", 2, TimeSpan.FromMinutes(1));
+        first.IsAcquired.ShouldBeTrue();
+        first.InUse.ShouldBe(1);
+        first.ExpiresAt.ShouldBe(Clock.GetUtcNow() - TimeSpan.FromSeconds(10) + TimeSpan.FromMinutes(1));
+        second.InUse.ShouldBe(2);
+
+        var denied = await limiter.TryAcquireAsync("slots", 2, TimeSpan.FromMinutes(1));
+        denied.IsAcquired.ShouldBeFalse();
+        denied.LeaseId.ShouldBeNull();
+        denied.InUse.ShouldBe(2);
+        denied.ExpiresAt.ShouldBe(first.ExpiresAt, "a denial names when the earliest lease frees");
+
+        (await limiter.ReleaseAsync("slots", first.LeaseId!)).ShouldBeTrue();
+        (await limiter.ReleaseAsync("slots", first.LeaseId!)).ShouldBeFalse("a lease is released once");
+        (await limiter.TryAcquireAsync("slots", 2, TimeSpan.FromMinutes(1))).IsAcquired.ShouldBeTrue();
+        (await limiter.TryAcquireAsync("other", 1, TimeSpan.FromMinutes(1))).IsAcquired.ShouldBeTrue("keys are independent");
+    }
+
+    [SkippableFact]
+    public async Task Concurrency_ExpiredLeases_FreeTheirSlotsAndCannotBeReleased()
+    {
+        var limiter = await CreateConcurrencyLimiterAsync();
+        var held = await limiter.TryAcquireAsync("expiring", 1, TimeSpan.FromSeconds(30));
+        (await limiter.TryAcquireAsync("expiring", 1, TimeSpan.FromSeconds(30))).IsAcquired.ShouldBeFalse();
+        (await limiter.CountAsync(["expiring", "unused"])).ShouldBe([1, 0]);
+
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        (await limiter.CountAsync(["expiring"])).ShouldBe([0]);
+        (await limiter.ReleaseAsync("expiring", held.LeaseId!)).ShouldBeFalse("an expired lease was already freed");
+        (await limiter.TryAcquireAsync("expiring", 1, TimeSpan.FromSeconds(30))).IsAcquired.ShouldBeTrue();
+        (await limiter.ReleaseAsync("expiring", "no-such-lease")).ShouldBeFalse();
+    }
+
+    [SkippableFact]
+    public async Task Concurrency_BadArguments_Throw()
+    {
+        var limiter = await CreateConcurrencyLimiterAsync();
+        await Should.ThrowAsync<ArgumentException>(async () => await limiter.TryAcquireAsync("has space", 1, TimeSpan.FromSeconds(1)));
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(async () => await limiter.TryAcquireAsync("k", 0, TimeSpan.FromSeconds(1)));
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(async () => await limiter.TryAcquireAsync("k", 1, TimeSpan.Zero));
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(async () => await limiter.TryAcquireAsync("k", 1, TimeSpan.FromDays(2)));
+        await Should.ThrowAsync<ArgumentException>(async () => await limiter.ReleaseAsync("k", ""));
+    }
+
+    [SkippableFact]
+    public async Task Concurrency_200ConcurrentCallersOnTwoHosts_ExactlyTheLimitHoldsAtOnce()
+    {
+        var hosts = new[] { await CreateConcurrencyLimiterAsync(), await CreateConcurrencyLimiterAsync() };
+        var leases = new ConcurrentBag<string>();
+
+        await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
+        {
+            var decision = await hosts[i % 2].TryAcquireAsync("hot-slots", 7, TimeSpan.FromMinutes(5), ct);
+            if (decision.IsAcquired)
+            {
+                leases.Add(decision.LeaseId!);
+            }
+        });
+
+        leases.Count.ShouldBe(7);
+        (await hosts[1].CountAsync(["hot-slots"])).ShouldBe([7]);
+        (await hosts[1].ReleaseAsync("hot-slots", leases.First())).ShouldBeTrue("a lease taken on one host is released on another");
+        (await hosts[0].CountAsync(["hot-slots"])).ShouldBe([6]);
     }
 
     [SkippableFact]
