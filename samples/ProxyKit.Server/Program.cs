@@ -21,6 +21,7 @@ app.MapAccountEndpoints();
 app.MapPoolEndpoints();
 app.MapLeaseEndpoints();
 app.MapJudgeEndpoints();
+app.MapSessionProxyEndpoints();
 app.Run();
 
 /// <summary>The sample server's entry point (public for <c>WebApplicationFactory</c> tests).</summary>

@@ -2,6 +2,7 @@ using ProxyKit.Pool.Checking;
 using ProxyKit.Pool.Fetching;
 using ProxyKit.Pool.Notifications;
 using ProxyKit.Pool.Scraping;
+using ProxyKit.Pool.Sessions;
 using ProxyKit.Pool.Validation;
 
 namespace ProxyKit.Pool;
@@ -36,6 +37,9 @@ public sealed class PoolOptions
 
     /// <summary>Gets or sets re-checking and scoring (section <c>ProxyKit:Pool:Validation</c>).</summary>
     public ValidationOptions Validation { get; set; } = new();
+
+    /// <summary>Gets or sets limits and rotation of proxies bound to sessions (section <c>ProxyKit:Pool:Sessions</c>).</summary>
+    public SessionRotationOptions Sessions { get; set; } = new();
 
     /// <summary>Gets or sets pool events and notifiers (section <c>ProxyKit:Pool:Notifications</c>).</summary>
     public NotificationOptions Notifications { get; set; } = new();

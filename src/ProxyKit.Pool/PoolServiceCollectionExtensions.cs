@@ -43,7 +43,7 @@ public static class PoolServiceCollectionExtensions
             sp.GetRequiredService<IOptions<PoolOptions>>(), sp.GetRequiredService<IPoolEvents>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PoolOptions>, ValidationOptionsValidator>());
         services.TryAddSingleton<ValidationStore>();
-        services.TryAddSingleton<SessionProxyStore>();
+        services.AddPoolSessions();
         services.TryAddSingleton(sp => new ProxyProbeService(
             sp.GetRequiredService<ProxyKit.Storage.ProxyKitDatabase>(), sp.GetRequiredService<SecretProtector>(), sp.GetRequiredService<IOptions<PoolOptions>>(),
             sp.GetRequiredService<TimeProvider>()));

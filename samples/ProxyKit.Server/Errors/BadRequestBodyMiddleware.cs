@@ -2,7 +2,8 @@ namespace ProxyKit.Server.Errors;
 
 /// <summary>
 /// Malformed request bodies (invalid JSON, wrong types) get the API's documented error shape instead of ASP.NET's
-/// empty 400: <c>{"error": "..."}</c> for the seed 000 routes under <c>/api</c>, and seed 003's
+/// empty 400: seed 002's <c>{"error", "message", "details"}</c> under <c>/api/proxies</c>, <c>{"error": "..."}</c> for the seed 000
+/// routes elsewhere under <c>/api</c>, and seed 003's
 /// <c>{"error": {"code", "message", "details"}}</c> everywhere else. Unexpected failures get the same shapes (logged, never
 /// echoed): 503 <c>SERVICE_UNAVAILABLE</c> with <c>Retry-After</c> when a transient dependency (database, Redis) is down,
 /// else 500 <c>INTERNAL_ERROR</c>.
@@ -23,7 +24,11 @@ internal static class BadRequestBodyMiddleware
             {
                 context.Response.Clear();
                 var message = $"Invalid request: {ex.Message}";
-                if (context.Request.Path.StartsWithSegments("/api"))
+                if (context.Request.Path.StartsWithSegments(Pool.SessionProxyEndpoints.Prefix))
+                {
+                    await Pool.SessionProxyEndpoints.WriteErrorAsync(context, ex.StatusCode, "invalid_request", message);
+                }
+                else if (context.Request.Path.StartsWithSegments("/api"))
                 {
                     context.Response.StatusCode = ex.StatusCode;
                     await context.Response.WriteAsJsonAsync(new { error = message });
@@ -46,7 +51,13 @@ internal static class BadRequestBodyMiddleware
                     context.Response.Headers.RetryAfter = "5";
                 }
 
-                if (context.Request.Path.StartsWithSegments("/api"))
+                if (context.Request.Path.StartsWithSegments(Pool.SessionProxyEndpoints.Prefix))
+                {
+                    // Seed 002 names one code for failures of its storage; anything else is an internal error.
+                    var code = transient || ex is System.Data.Common.DbException ? "database_error" : "internal_error";
+                    await Pool.SessionProxyEndpoints.WriteErrorAsync(context, status, code, message);
+                }
+                else if (context.Request.Path.StartsWithSegments("/api"))
                 {
                     context.Response.StatusCode = status;
                     await context.Response.WriteAsJsonAsync(new { error = message });

@@ -9,7 +9,17 @@ CREATE TABLE pool_session_proxies (
     status              TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
     total_requests      INTEGER NOT NULL DEFAULT 0,
     failed_requests     INTEGER NOT NULL DEFAULT 0,
+    blocked_requests    INTEGER NOT NULL DEFAULT 0,
     error_count         INTEGER NOT NULL DEFAULT 0,
+    -- The clock hour requests_this_hour counts (a later hour reads as 0 until the next request).
+    requests_this_hour  INTEGER NOT NULL DEFAULT 0,
+    hour_started_at     TEXT NULL,
+    -- Automatic disabling: the proxy is skipped until cooldown_until; cooldown_level doubles the next cooldown and
+    -- falls back to 0 on a success.
+    cooldown_until      TEXT NULL,
+    cooldown_level      INTEGER NOT NULL DEFAULT 0,
+    -- Kept by the same statement that binds a session, so the sessions-per-proxy cap holds under concurrency.
+    session_count       INTEGER NOT NULL DEFAULT 0,
     created_at          TEXT NOT NULL,
     updated_at          TEXT NOT NULL,
     last_used_at        TEXT NULL,
@@ -30,3 +40,18 @@ CREATE TABLE pool_proxy_sessions (
 );
 
 CREATE INDEX ix_pool_proxy_sessions_proxy ON pool_proxy_sessions (proxy_id, id);
+
+-- Outcomes per proxy and minute, summed over the health window for rotation weights and metrics. Written in batches by
+-- every host (additive upserts); no foreign key, so a batch racing a delete cannot fail: orphans age out of the window.
+CREATE TABLE pool_session_proxy_health (
+    proxy_id            INTEGER NOT NULL,
+    bucket_start        TEXT NOT NULL,
+    successes           INTEGER NOT NULL DEFAULT 0,
+    failures            INTEGER NOT NULL DEFAULT 0,
+    blocked             INTEGER NOT NULL DEFAULT 0,
+    latency_ms_sum      INTEGER NOT NULL DEFAULT 0,
+    latency_samples     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (proxy_id, bucket_start)
+);
+
+CREATE INDEX ix_pool_session_proxy_health_bucket ON pool_session_proxy_health (bucket_start);

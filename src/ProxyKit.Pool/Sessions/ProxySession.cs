@@ -5,5 +5,5 @@ namespace ProxyKit.Pool.Sessions;
 /// <param name="ProxyId">The proxy the session goes out through.</param>
 /// <param name="Session">The session cookie.</param>
 /// <param name="Status"><c>active</c> or <c>disabled</c>.</param>
-/// <param name="CreatedAt">When the session was added.</param>
-internal sealed record ProxySession(long Id, long ProxyId, string Session, string Status, DateTimeOffset CreatedAt);
+/// <param name="CreatedAt">When the session was bound.</param>
+public sealed record ProxySession(long Id, long ProxyId, string Session, string Status, DateTimeOffset CreatedAt);

@@ -56,8 +56,8 @@ public abstract class SessionProxyStoreContractTests(TestEngine engine) : PoolCo
         var a = (await store.CreateAsync("10.0.0.1", 80, null, null, "a1", default)).Value!;
         var b = (await store.CreateAsync("10.0.0.2", 80, null, null, "b1", default)).Value!;
         await store.CreateAsync("10.0.0.3", 80, null, null, "c1", default);
-        (await store.AddSessionAsync(a.Id, "a2", default)).Succeeded.ShouldBeTrue();
-        (await store.AddSessionAsync(b.Id, "b2", default)).Succeeded.ShouldBeTrue();
+        (await store.AddSessionAsync(a.Id, "a2", 10, default)).Succeeded.ShouldBeTrue();
+        (await store.AddSessionAsync(b.Id, "b2", 10, default)).Succeeded.ShouldBeTrue();
 
         var listed = await store.ListAsync(default);
 
@@ -129,10 +129,10 @@ public abstract class SessionProxyStoreContractTests(TestEngine engine) : PoolCo
         var b = (await store.CreateAsync("10.0.0.2", 80, null, null, "b1", default)).Value!;
         Clock.Advance(TimeSpan.FromMinutes(1));
 
-        var added = await store.AddSessionAsync(a.Id, "a2", default);
-        var onOther = await store.AddSessionAsync(b.Id, "a1", default);
-        var onSame = await store.AddSessionAsync(a.Id, "a2", default);
-        var missing = await store.AddSessionAsync(a.Id + b.Id + 100, "orphan", default);
+        var added = await store.AddSessionAsync(a.Id, "a2", 10, default);
+        var onOther = await store.AddSessionAsync(b.Id, "a1", 10, default);
+        var onSame = await store.AddSessionAsync(a.Id, "a2", 10, default);
+        var missing = await store.AddSessionAsync(a.Id + b.Id + 100, "orphan", 10, default);
 
         added.Value!.Session.ShouldBe("a2");
         added.Value.ProxyId.ShouldBe(a.Id);
@@ -150,7 +150,7 @@ public abstract class SessionProxyStoreContractTests(TestEngine engine) : PoolCo
         var pool = await CreatePoolAsync();
         var store = Store(pool);
         var a = (await store.CreateAsync("10.0.0.1", 80, null, null, "a1", default)).Value!;
-        await store.AddSessionAsync(a.Id, "a2", default);
+        await store.AddSessionAsync(a.Id, "a2", 10, default);
         var b = (await store.CreateAsync("10.0.0.2", 80, null, null, "b1", default)).Value!;
 
         (await store.DeleteAsync(a.Id, default)).ShouldBeTrue();

@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Options;
+
+namespace ProxyKit.Pool.Sessions;
+
+/// <summary>
+/// This host's view of the session proxies that <c>next</c> rotates over, so picking a proxy reads memory, not the
+/// database. A change made here, or announced by another host on the event bus, makes the next caller read the database
+/// again; otherwise the view is re-read every <see cref="SessionRotationOptions.RefreshInterval"/> in the background
+/// while callers keep using the previous one.
+/// </summary>
+internal sealed class SessionProxyCatalog(SessionProxyStore store, TimeProvider timeProvider, IOptions<PoolOptions> options) : IDisposable
+{
+    private readonly SemaphoreSlim _reload = new(1, 1);
+    private Snapshot? _snapshot;
+    private long _version;
+    private int _refreshing;
+
+    public void Dispose() => _reload.Dispose();
+
+    /// <summary>Makes the next read load the proxies again (after a create, delete, status change or bind).</summary>
+    public void Invalidate() => Interlocked.Increment(ref _version);
+
+    /// <summary>Gets the current view, loading it when it was invalidated, and refreshing it in the background when old.</summary>
+    public async ValueTask<Snapshot> GetAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot is not null && snapshot.Version == Interlocked.Read(ref _version))
+        {
+            if (timeProvider.GetUtcNow() - snapshot.LoadedAt >= options.Value.Sessions.RefreshInterval
+                && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
+            {
+                _ = RefreshInBackgroundAsync();
+            }
+
+            return snapshot;
+        }
+
+        return await LoadAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Loads the view now (waiting for a load in progress rather than starting a second one).</summary>
+    public async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
+    {
+        var wanted = Interlocked.Read(ref _version);
+        await _reload.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = Volatile.Read(ref _snapshot);
+            if (current is not null && current.Version >= wanted && current.Version == Interlocked.Read(ref _version)
+                && timeProvider.GetUtcNow() - current.LoadedAt < options.Value.Sessions.RefreshInterval)
+            {
+                return current; // loaded by the caller we waited for
+            }
+
+            // The version is read before the rows: a change committed meanwhile bumps it and forces another load.
+            var version = Interlocked.Read(ref _version);
+            var windowStart = timeProvider.GetUtcNow() - options.Value.Sessions.HealthWindow;
+            var loaded = await store.ReadCatalogAsync(windowStart, version, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in loaded.Ordered)
+            {
+                entry.Weight = SessionProxyRotation.Weight(entry.Health, options.Value.Sessions.ReferenceLatencyMs);
+            }
+
+            Volatile.Write(ref _snapshot, loaded);
+            return loaded;
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
+    private async Task RefreshInBackgroundAsync()
+    {
+        try
+        {
+            await LoadAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The previous view keeps serving; the next caller after the interval tries again.
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
+    }
+
+    /// <summary>The proxies and bound sessions as of one load.</summary>
+    internal sealed class Snapshot(long version, DateTimeOffset loadedAt, IReadOnlyDictionary<long, Entry> proxies, IReadOnlyDictionary<string, BoundSession> sessions)
+    {
+        public long Version { get; } = version;
+
+        public DateTimeOffset LoadedAt { get; } = loadedAt;
+
+        /// <summary>Gets the proxies by id.</summary>
+        public IReadOnlyDictionary<long, Entry> Proxies { get; } = proxies;
+
+        /// <summary>Gets the bound sessions by keyed hash of the cookie.</summary>
+        public IReadOnlyDictionary<string, BoundSession> Sessions { get; } = sessions;
+
+        /// <summary>Gets the proxies in id order (for deterministic iteration).</summary>
+        public Entry[] Ordered { get; } = [.. proxies.Values.OrderBy(static e => e.Id)];
+    }
+
+    /// <summary>
+    /// One proxy as rotation sees it. <see cref="Errors"/> is updated in place by this host's reports between loads (a hint:
+    /// the database holds the truth and the next load replaces it).
+    /// </summary>
+    internal sealed class Entry(long id, string ip, int port, string? username, string? password, string status)
+    {
+        public long Id { get; } = id;
+
+        public string Ip { get; } = ip;
+
+        public int Port { get; } = port;
+
+        public string? Username { get; } = username;
+
+        public string? Password { get; } = password;
+
+        public string Status { get; } = status;
+
+        public int SessionCount { get; init; }
+
+        public SessionProxyHealth Health { get; set; }
+
+        /// <summary>Gets or sets the rotation weight from <see cref="Health"/> (set once per load).</summary>
+        public double Weight { get; set; }
+
+        /// <summary>Gets or sets the error streak and cooldown (swapped whole, so readers never see half an update).</summary>
+        public ErrorHint Errors { get; set; } = ErrorHint.None;
+    }
+
+    /// <summary>A proxy's error streak and cooldown.</summary>
+    internal sealed record ErrorHint(int ErrorCount, DateTimeOffset? CooldownUntil, int CooldownLevel)
+    {
+        public static ErrorHint None { get; } = new(0, null, 0);
+    }
+
+    /// <summary>A session as rotation sees it.</summary>
+    internal sealed record BoundSession(long Id, long ProxyId, string Status, DateTimeOffset CreatedAt);
+}
