@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -44,12 +45,21 @@ public sealed class SecretProtector : IDisposable
     public string Protect(string purpose, string plaintext)
     {
         ArgumentNullException.ThrowIfNull(plaintext);
-        var aes = For(purpose).Aes;
+        var keys = For(purpose);
         var plain = Encoding.UTF8.GetBytes(plaintext);
         var sealedBytes = new byte[NonceSize + plain.Length + TagSize];
         var nonce = sealedBytes.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        aes.Encrypt(nonce, plain, sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), Encoding.UTF8.GetBytes(purpose));
+        var aes = keys.RentAes();
+        try
+        {
+            aes.Encrypt(nonce, plain, sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), Encoding.UTF8.GetBytes(purpose));
+        }
+        finally
+        {
+            keys.ReturnAes(aes);
+        }
+
         CryptographicOperations.ZeroMemory(plain);
         return Version + Base64Url.EncodeToString(sealedBytes);
     }
@@ -59,7 +69,7 @@ public sealed class SecretProtector : IDisposable
     public string Unprotect(string purpose, string protectedText)
     {
         ArgumentNullException.ThrowIfNull(protectedText);
-        var aes = For(purpose).Aes;
+        var keys = For(purpose);
         byte[] sealedBytes;
         try
         {
@@ -79,6 +89,7 @@ public sealed class SecretProtector : IDisposable
 
         var length = sealedBytes.Length - NonceSize - TagSize;
         var plain = new byte[length];
+        var aes = keys.RentAes();
         try
         {
             aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize, length), sealedBytes.AsSpan(NonceSize + length), plain, Encoding.UTF8.GetBytes(purpose));
@@ -86,6 +97,10 @@ public sealed class SecretProtector : IDisposable
         catch (AuthenticationTagMismatchException ex)
         {
             throw new ProxyKitException($"A protected {purpose} value cannot be read with the key in {SecretsOptions.KeySetting} (altered, or protected under another key).", ex);
+        }
+        finally
+        {
+            keys.ReturnAes(aes);
         }
 
         return Encoding.UTF8.GetString(plain);
@@ -117,7 +132,7 @@ public sealed class SecretProtector : IDisposable
         {
             foreach (var purpose in _purposes.Values)
             {
-                purpose.Aes.Dispose();
+                purpose.Dispose();
             }
 
             _purposes.Clear();
@@ -201,7 +216,7 @@ public sealed class SecretProtector : IDisposable
             if (!_purposes.TryGetValue(purpose, out var keys))
             {
                 keys = new Purpose(
-                    new AesGcm(HKDF.DeriveKey(HashAlgorithmName.SHA256, _masterKey, 32, info: Encoding.UTF8.GetBytes("proxykit/encrypt/" + purpose)), TagSize),
+                    HKDF.DeriveKey(HashAlgorithmName.SHA256, _masterKey, 32, info: Encoding.UTF8.GetBytes("proxykit/encrypt/" + purpose)),
                     HKDF.DeriveKey(HashAlgorithmName.SHA256, _masterKey, 32, info: Encoding.UTF8.GetBytes("proxykit/hash/" + purpose)),
                     HKDF.DeriveKey(HashAlgorithmName.SHA256, _masterKey, 32, info: Encoding.UTF8.GetBytes("proxykit/sign/" + purpose)));
                 _purposes[purpose] = keys;
@@ -211,5 +226,30 @@ public sealed class SecretProtector : IDisposable
         }
     }
 
-    private sealed record Purpose(AesGcm Aes, byte[] HashKey, byte[] SignKey);
+    /// <summary>
+    /// A purpose's subkeys. <see cref="AesGcm"/> instances are not safe to use from two threads at once (they share one
+    /// native cipher context), so each call rents its own from a pool that grows to the peak concurrency.
+    /// </summary>
+    private sealed class Purpose(byte[] encryptKey, byte[] hashKey, byte[] signKey) : IDisposable
+    {
+        private readonly ConcurrentBag<AesGcm> _ciphers = [];
+
+        public byte[] HashKey { get; } = hashKey;
+
+        public byte[] SignKey { get; } = signKey;
+
+        public AesGcm RentAes() => _ciphers.TryTake(out var aes) ? aes : new AesGcm(encryptKey, TagSize);
+
+        public void ReturnAes(AesGcm aes) => _ciphers.Add(aes);
+
+        public void Dispose()
+        {
+            while (_ciphers.TryTake(out var aes))
+            {
+                aes.Dispose();
+            }
+
+            CryptographicOperations.ZeroMemory(encryptKey);
+        }
+    }
 }
