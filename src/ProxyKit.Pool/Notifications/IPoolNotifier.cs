@@ -21,7 +21,7 @@ public interface IPoolNotifier
 }
 
 /// <summary>Something that happened in the pool.</summary>
-/// <param name="Type">The event type: <c>proxy.pool_low</c>, <c>proxy.dead</c>, <c>source.failed</c>, <c>lease.acquired</c>, <c>lease.expired</c>, <c>credits.low</c>.</param>
+/// <param name="Type">The event type: <c>proxy.pool_low</c>, <c>proxy.dead</c>, <c>source.failed</c>, <c>lease.acquired</c>, <c>lease.expired</c>, <c>credits.low</c>, <c>session_proxy.cooldown</c>.</param>
 /// <param name="Id">A unique id (receivers de-duplicate retried deliveries with it).</param>
 /// <param name="OccurredAt">When it happened.</param>
 /// <param name="Data">Details; never secrets.</param>

@@ -13,6 +13,7 @@ internal sealed class SessionProxyCatalog(SessionProxyStore store, TimeProvider 
     private readonly SemaphoreSlim _reload = new(1, 1);
     private Snapshot? _snapshot;
     private long _version;
+    private long _loadsStarted;
     private int _refreshing;
 
     public void Dispose() => _reload.Dispose();
@@ -38,24 +39,27 @@ internal sealed class SessionProxyCatalog(SessionProxyStore store, TimeProvider 
         return await LoadAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Loads the view now (waiting for a load in progress rather than starting a second one).</summary>
+    /// <summary>
+    /// Reads the view from the database now, unless a read that started after this call finished while it waited (that
+    /// one is as fresh): callers use it when the database must judge (a session or proxy another host may just have added).
+    /// </summary>
     public async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
     {
-        var wanted = Interlocked.Read(ref _version);
+        var requested = Interlocked.Read(ref _loadsStarted);
         await _reload.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var current = Volatile.Read(ref _snapshot);
-            if (current is not null && current.Version >= wanted && current.Version == Interlocked.Read(ref _version)
-                && timeProvider.GetUtcNow() - current.LoadedAt < options.Value.Sessions.RefreshInterval)
+            if (current is not null && current.Sequence > requested && current.Version == Interlocked.Read(ref _version))
             {
-                return current; // loaded by the caller we waited for
+                return current; // started after we asked, and nothing changed since
             }
 
             // The version is read before the rows: a change committed meanwhile bumps it and forces another load.
+            var sequence = Interlocked.Increment(ref _loadsStarted);
             var version = Interlocked.Read(ref _version);
             var windowStart = timeProvider.GetUtcNow() - options.Value.Sessions.HealthWindow;
-            var loaded = await store.ReadCatalogAsync(windowStart, version, cancellationToken).ConfigureAwait(false);
+            var loaded = await store.ReadCatalogAsync(windowStart, version, sequence, cancellationToken).ConfigureAwait(false);
             foreach (var entry in loaded.Ordered)
             {
                 entry.Weight = SessionProxyRotation.Weight(entry.Health, options.Value.Sessions.ReferenceLatencyMs);
@@ -87,9 +91,14 @@ internal sealed class SessionProxyCatalog(SessionProxyStore store, TimeProvider 
     }
 
     /// <summary>The proxies and bound sessions as of one load.</summary>
-    internal sealed class Snapshot(long version, DateTimeOffset loadedAt, IReadOnlyDictionary<long, Entry> proxies, IReadOnlyDictionary<string, BoundSession> sessions)
+    internal sealed class Snapshot(
+        long version, long sequence, DateTimeOffset loadedAt, IReadOnlyDictionary<long, Entry> proxies, IReadOnlyDictionary<string, BoundSession> sessions)
     {
+        /// <summary>Gets the change counter the view reflects.</summary>
         public long Version { get; } = version;
+
+        /// <summary>Gets the number of the load that produced the view.</summary>
+        public long Sequence { get; } = sequence;
 
         public DateTimeOffset LoadedAt { get; } = loadedAt;
 

@@ -257,6 +257,7 @@ public sealed partial class SessionProxyService
             {
                 await _store.ClearErrorsAsync(id, cancellationToken).ConfigureAwait(false);
                 entry.Errors = hint with { ErrorCount = 0, CooldownLevel = 0 };
+                _catalog.Invalidate(); // a refresh already under way read the streak: it must not bring it back
             }
 
             return PoolResult.Success(new SessionProxyReportResult(id, false, false, 0, entry.Errors.CooldownUntil, false, released));
@@ -518,25 +519,17 @@ public sealed partial class SessionProxyService
         }
     }
 
-    private async Task PublishCooldownAsync(SessionProxyCatalog.Entry entry, int errorCount, DateTimeOffset until, int level)
-    {
-        try
+    // Delivery is queued per notifier and never fails the publisher.
+    private ValueTask PublishCooldownAsync(SessionProxyCatalog.Entry entry, int errorCount, DateTimeOffset until, int level) =>
+        _events.PublishAsync(CooldownEvent, new Dictionary<string, object?>
         {
-            await _events.PublishAsync(CooldownEvent, new Dictionary<string, object?>
-            {
-                ["proxy_id"] = entry.Id,
-                ["ip"] = entry.Ip,
-                ["port"] = entry.Port,
-                ["error_count"] = errorCount,
-                ["cooldown_until"] = until,
-                ["cooldown_level"] = level,
-            }).ConfigureAwait(false);
-        }
-        catch (ProxyKitException ex)
-        {
-            LogAnnounceFailed(_logger, ex, entry.Id);
-        }
-    }
+            ["proxy_id"] = entry.Id,
+            ["ip"] = entry.Ip,
+            ["port"] = entry.Port,
+            ["error_count"] = errorCount,
+            ["cooldown_until"] = until,
+            ["cooldown_level"] = level,
+        });
 
     private static SessionProxyWindowMetrics WindowOf(SessionProxyHealth health) =>
         new(health.Requests, health.Successes, health.Failures, health.Blocked, health.SuccessRate, health.AverageLatencyMs);

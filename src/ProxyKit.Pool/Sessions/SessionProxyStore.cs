@@ -262,7 +262,7 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
     }
 
     /// <summary>Reads what rotation needs of every proxy: state, credentials, session keys and outcomes since <paramref name="windowStart"/>.</summary>
-    public async Task<SessionProxyCatalog.Snapshot> ReadCatalogAsync(DateTimeOffset windowStart, long version, CancellationToken cancellationToken)
+    public async Task<SessionProxyCatalog.Snapshot> ReadCatalogAsync(DateTimeOffset windowStart, long version, long sequence, CancellationToken cancellationToken)
     {
         var entries = new Dictionary<long, SessionProxyCatalog.Entry>();
         var sessions = new Dictionary<string, SessionProxyCatalog.BoundSession>(StringComparer.Ordinal);
@@ -313,7 +313,7 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
             }
         }
 
-        return new SessionProxyCatalog.Snapshot(version, timeProvider.GetUtcNow(), entries, sessions);
+        return new SessionProxyCatalog.Snapshot(version, sequence, timeProvider.GetUtcNow(), entries, sessions);
     }
 
     /// <summary>Sums every proxy's outcomes since <paramref name="windowStart"/>.</summary>
