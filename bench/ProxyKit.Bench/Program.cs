@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "parse" => await ParseBench.RunAsync(args[1..]),
     "pool" => await PoolBench.RunAsync(args[1..]),
     "sweep" => await CheckSweepBench.RunAsync(args[1..]),
+    "sessions" => await SessionsBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -23,5 +24,6 @@ static int Usage()
     Console.Error.WriteLine(ParseBench.Usage);
     Console.Error.WriteLine(PoolBench.Usage);
     Console.Error.WriteLine(CheckSweepBench.Usage);
+    Console.Error.WriteLine(SessionsBench.Usage);
     return 2;
 }
