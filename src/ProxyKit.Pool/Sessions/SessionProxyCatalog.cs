@@ -14,9 +14,26 @@ internal sealed class SessionProxyCatalog(SessionProxyStore store, TimeProvider 
     private Snapshot? _snapshot;
     private long _version;
     private long _loadsStarted;
+    private long _hintWrites;
     private int _refreshing;
 
     public void Dispose() => _reload.Dispose();
+
+    /// <summary>
+    /// Records what this host just learned of a proxy's error streak. A load already reading the database when this is
+    /// written keeps it rather than the older row it read.
+    /// </summary>
+    public void SetErrors(Entry entry, int errorCount, DateTimeOffset? cooldownUntil, int cooldownLevel)
+    {
+        var hint = new ErrorHint(errorCount, cooldownUntil, cooldownLevel, Interlocked.Increment(ref _hintWrites));
+        entry.Errors = hint;
+
+        // The caller may hold an entry of a view replaced meanwhile (by a load that may have read the row before our write).
+        if (Volatile.Read(ref _snapshot)?.Proxies.GetValueOrDefault(entry.Id) is { } latest && !ReferenceEquals(latest, entry))
+        {
+            latest.Errors = hint;
+        }
+    }
 
     /// <summary>Makes the next read load the proxies again (after a create, delete, status change or bind).</summary>
     public void Invalidate() => Interlocked.Increment(ref _version);
@@ -58,11 +75,16 @@ internal sealed class SessionProxyCatalog(SessionProxyStore store, TimeProvider 
             // The version is read before the rows: a change committed meanwhile bumps it and forces another load.
             var sequence = Interlocked.Increment(ref _loadsStarted);
             var version = Interlocked.Read(ref _version);
+            var hintsBefore = Interlocked.Read(ref _hintWrites);
             var windowStart = timeProvider.GetUtcNow() - options.Value.Sessions.HealthWindow;
             var loaded = await store.ReadCatalogAsync(windowStart, version, sequence, cancellationToken).ConfigureAwait(false);
             foreach (var entry in loaded.Ordered)
             {
                 entry.Weight = SessionProxyRotation.Weight(entry.Health, options.Value.Sessions.ReferenceLatencyMs);
+                if (current?.Proxies.GetValueOrDefault(entry.Id)?.Errors is { } local && local.Stamp > hintsBefore)
+                {
+                    entry.Errors = local; // learned here while the rows were being read: newer than the row
+                }
             }
 
             Volatile.Write(ref _snapshot, loaded);
@@ -142,7 +164,11 @@ internal sealed class SessionProxyCatalog(SessionProxyStore store, TimeProvider 
     }
 
     /// <summary>A proxy's error streak and cooldown.</summary>
-    internal sealed record ErrorHint(int ErrorCount, DateTimeOffset? CooldownUntil, int CooldownLevel)
+    /// <param name="ErrorCount">Consecutive failures.</param>
+    /// <param name="CooldownUntil">When the last cooldown ends.</param>
+    /// <param name="CooldownLevel">Cooldowns in a row.</param>
+    /// <param name="Stamp">The order of local writes (0 when read from the database).</param>
+    internal sealed record ErrorHint(int ErrorCount, DateTimeOffset? CooldownUntil, int CooldownLevel, long Stamp = 0)
     {
         public static ErrorHint None { get; } = new(0, null, 0);
     }

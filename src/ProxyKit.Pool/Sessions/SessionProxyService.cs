@@ -256,8 +256,7 @@ public sealed partial class SessionProxyService
             if (hint.ErrorCount > 0 || hint.CooldownLevel > 0)
             {
                 await _store.ClearErrorsAsync(id, cancellationToken).ConfigureAwait(false);
-                entry.Errors = hint with { ErrorCount = 0, CooldownLevel = 0 };
-                _catalog.Invalidate(); // a refresh already under way read the streak: it must not bring it back
+                _catalog.SetErrors(entry, 0, hint.CooldownUntil, 0);
             }
 
             return PoolResult.Success(new SessionProxyReportResult(id, false, false, 0, entry.Errors.CooldownUntil, false, released));
@@ -280,7 +279,7 @@ public sealed partial class SessionProxyService
             if (started)
             {
                 cooldownUntil = until;
-                entry.Errors = new SessionProxyCatalog.ErrorHint(state.ErrorCount, until, state.CooldownLevel + 1);
+                _catalog.SetErrors(entry, state.ErrorCount, until, state.CooldownLevel + 1);
                 LogCooldown(_logger, id, state.ErrorCount, until, state.CooldownLevel + 1);
                 await ChangedAsync(id).ConfigureAwait(false);
                 await PublishCooldownAsync(entry, state.ErrorCount, until, state.CooldownLevel + 1).ConfigureAwait(false);
@@ -289,7 +288,7 @@ public sealed partial class SessionProxyService
 
         if (!started)
         {
-            entry.Errors = new SessionProxyCatalog.ErrorHint(state.ErrorCount, state.CooldownUntil, state.CooldownLevel);
+            _catalog.SetErrors(entry, state.ErrorCount, state.CooldownUntil, state.CooldownLevel);
         }
 
         return PoolResult.Success(new SessionProxyReportResult(id, true, blocked, state.ErrorCount, cooldownUntil, started, released));
