@@ -67,6 +67,24 @@ internal static class SessionProxyEndpoints
                 : Failure(added.Error!);
         }).WithSummary("Binds one more session to a proxy (409 session_limit at the configured cap).");
 
+        group.MapPatch("/{proxyId:long}/sessions/{sessionId:long}/status", async (long proxyId, long sessionId, StatusRequest? body, SessionProxyService service, CancellationToken ct) =>
+        {
+            if (body is null)
+            {
+                return Error(SessionProxyErrorCodes.InvalidRequest, "A JSON object body with status is required.");
+            }
+
+            var updated = await service.SetSessionStatusAsync(proxyId, sessionId, body.Status, ct);
+            return updated.Succeeded ? Results.Json(Describe(updated.Value!)) : Failure(updated.Error!);
+        }).WithSummary("Sets a session active or disabled (next refuses a disabled session rather than moving it).");
+
+        group.MapDelete("/{proxyId:long}/sessions/{sessionId:long}", async (long proxyId, long sessionId, SessionProxyService service, CancellationToken ct) =>
+            await service.DeleteSessionAsync(proxyId, sessionId, ct)
+                ? Results.NoContent()
+                : Error(SessionProxyErrorCodes.NotFound, "The proxy has no such session.",
+                    new Dictionary<string, object?> { ["proxy_id"] = proxyId, ["session_id"] = sessionId }, StatusCodes.Status404NotFound))
+            .WithSummary("Unbinds a session from its proxy, freeing a place under the sessions cap.");
+
         group.MapPost("/next", async (HttpRequest request, SessionProxyService service, CancellationToken ct) =>
         {
             // The body is optional: no body (or {}) asks for any proxy.

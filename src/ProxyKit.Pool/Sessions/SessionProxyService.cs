@@ -164,6 +164,40 @@ public sealed partial class SessionProxyService
         return added;
     }
 
+    /// <summary>Unbinds a session from its proxy. Returns false when the proxy has no such session.</summary>
+    public async Task<bool> DeleteSessionAsync(long proxyId, long sessionId, CancellationToken cancellationToken = default)
+    {
+        var deleted = await _store.DeleteSessionAsync(proxyId, sessionId, cancellationToken).ConfigureAwait(false);
+        if (deleted)
+        {
+            await ChangedAsync(proxyId).ConfigureAwait(false);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>
+    /// Sets a session <c>active</c> or <c>disabled</c>; <c>next</c> refuses a disabled session (<c>session_disabled</c>) rather
+    /// than moving it to another proxy.
+    /// </summary>
+    /// <returns>The session, or <c>validation_error</c> or <c>not_found</c>.</returns>
+    public async Task<PoolResult<ProxySession>> SetSessionStatusAsync(long proxyId, long sessionId, string? status, CancellationToken cancellationToken = default)
+    {
+        if (!SessionProxyStatus.IsValid(status))
+        {
+            return Invalid<ProxySession>(new Dictionary<string, object?> { ["status"] = "must be 'active' or 'disabled'" });
+        }
+
+        if (!await _store.SetSessionStatusAsync(proxyId, sessionId, status!, cancellationToken).ConfigureAwait(false))
+        {
+            return SessionNotFound(proxyId, sessionId);
+        }
+
+        await ChangedAsync(proxyId).ConfigureAwait(false);
+        var session = (await _store.GetAsync(proxyId, cancellationToken).ConfigureAwait(false))?.Sessions.FirstOrDefault(s => s.Id == sessionId);
+        return session is null ? SessionNotFound(proxyId, sessionId) : PoolResult.Success(session);
+    }
+
     /// <summary>
     /// Hands out the proxy to use for one request. With a <paramref name="session"/> already bound, its own proxy (a session
     /// keeps its IP); with a new one, a proxy chosen by rotation among those under the sessions cap, to which the session is
@@ -576,6 +610,10 @@ public sealed partial class SessionProxyService
 
     private static PoolResult<T> Invalid<T>(Dictionary<string, object?> problems) =>
         PoolResult.Failure<T>(SessionProxyErrorCodes.ValidationError, "Missing or invalid fields.", problems);
+
+    private static PoolResult<ProxySession> SessionNotFound(long proxyId, long sessionId) =>
+        PoolResult.Failure<ProxySession>(
+            SessionProxyErrorCodes.NotFound, "The proxy has no such session.", new Dictionary<string, object?> { ["proxy_id"] = proxyId, ["session_id"] = sessionId });
 
     private static PoolResult<T> NotFound<T>(long id) =>
         PoolResult.Failure<T>(SessionProxyErrorCodes.NotFound, "The proxy does not exist.", new Dictionary<string, object?> { ["proxy_id"] = id });

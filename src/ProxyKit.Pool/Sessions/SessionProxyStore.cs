@@ -118,6 +118,50 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
         }
     }
 
+    /// <summary>Unbinds a session from its proxy (freeing a place under the cap). Returns false when the proxy has no such session.</summary>
+    public async Task<bool> DeleteSessionAsync(long proxyId, long sessionId, CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await database.Dialect.BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                using (var delete = connection.CreateCommand("DELETE FROM pool_proxy_sessions WHERE id = @id AND proxy_id = @proxy", transaction)
+                    .With("id", sessionId).With("proxy", proxyId))
+                {
+                    if (await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                    {
+                        return false;
+                    }
+                }
+
+                using (var release = connection.CreateCommand(
+                    "UPDATE pool_session_proxies SET session_count = session_count - 1, updated_at = @now WHERE id = @proxy", transaction)
+                    .With("now", timeProvider.GetUtcNow()).With("proxy", proxyId))
+                {
+                    await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Sets a session <c>active</c> or <c>disabled</c>. Returns false when the proxy has no such session.</summary>
+    public async Task<bool> SetSessionStatusAsync(long proxyId, long sessionId, string status, CancellationToken cancellationToken)
+    {
+        if (!SessionProxyStatus.IsValid(status))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "The status must be 'active' or 'disabled'.");
+        }
+
+        return await ExecuteAsync(
+            "UPDATE pool_proxy_sessions SET status = @status WHERE id = @id AND proxy_id = @proxy",
+            cancellationToken, ("status", status), ("id", sessionId), ("proxy", proxyId)).ConfigureAwait(false) > 0;
+    }
+
     /// <summary>Reads every proxy with its sessions, in the order they were added.</summary>
     public async Task<IReadOnlyList<SessionProxy>> ListAsync(CancellationToken cancellationToken) =>
         await ReadAsync(null, cancellationToken).ConfigureAwait(false);

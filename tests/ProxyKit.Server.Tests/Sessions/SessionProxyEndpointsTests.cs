@@ -236,6 +236,63 @@ public sealed class SessionProxyEndpointsTests : IAsyncLifetime
         metrics.GetProperty("proxies").GetProperty("cooling_down").GetInt32().ShouldBe(1);
     }
 
+    [Fact]
+    public async Task Sessions_DisableDeleteAndRebind_FollowTheCap()
+    {
+        var id = await CreateAsync("10.0.0.1", "cookie-a");
+        var sessionId = (await _client.GetFromJsonAsync<JsonElement>($"/api/proxies/{id}")).GetProperty("sessions")[0].GetProperty("id").GetInt64();
+
+        using var disabled = await _client.PatchAsJsonAsync($"/api/proxies/{id}/sessions/{sessionId}/status", new { status = "disabled" });
+        (await disabled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString().ShouldBe("disabled");
+        using var refused = await _client.PostAsJsonAsync("/api/proxies/next", new { session = "cookie-a" });
+        await ShouldBeErrorAsync(refused, HttpStatusCode.Conflict, "session_disabled");
+
+        using (var more = await _client.PostAsJsonAsync($"/api/proxies/{id}/sessions", new { session = "cookie-b" }))
+        {
+            more.StatusCode.ShouldBe(HttpStatusCode.Created);
+        }
+
+        using (var third = await _client.PostAsJsonAsync($"/api/proxies/{id}/sessions", new { session = "cookie-c" }))
+        {
+            third.StatusCode.ShouldBe(HttpStatusCode.Created);
+        }
+
+        using var full = await _client.PostAsJsonAsync($"/api/proxies/{id}/sessions", new { session = "cookie-d" });
+        (await ShouldBeErrorAsync(full, HttpStatusCode.Conflict, "session_limit")).GetProperty("max_sessions").GetInt32().ShouldBe(3);
+
+        using var deleted = await _client.DeleteAsync($"/api/proxies/{id}/sessions/{sessionId}");
+        deleted.StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        using var gone = await _client.DeleteAsync($"/api/proxies/{id}/sessions/{sessionId}");
+        await ShouldBeErrorAsync(gone, HttpStatusCode.NotFound, "not_found");
+        using var freed = await _client.PostAsJsonAsync($"/api/proxies/{id}/sessions", new { session = "cookie-d" });
+        freed.StatusCode.ShouldBe(HttpStatusCode.Created, "deleting a session frees its place under the cap");
+
+        using var rebound = await _client.PostAsJsonAsync("/api/proxies/next", new { session = "cookie-a" });
+        var ticket = await rebound.Content.ReadFromJsonAsync<JsonElement>();
+        rebound.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, ticket.ToString());
+        ticket.GetProperty("details").GetProperty("session_limit").GetInt32().ShouldBe(1, "an unbound cookie is new again, and the only proxy is full");
+    }
+
+    [Fact]
+    public async Task Failure_OfTheDatabase_IsDatabaseErrorInTheSeedsShape()
+    {
+        await CreateAsync("10.0.0.1", "cookie-a");
+        var database = (ProxyKit.Storage.ProxyKitDatabase)_factory.Services.GetService(typeof(ProxyKit.Storage.ProxyKitDatabase))!;
+        await using (var connection = await database.OpenConnectionAsync())
+        {
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE pool_proxy_sessions";
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        using var response = await _client.GetAsync("/api/proxies");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError, body.ToString());
+        body.GetProperty("error").GetString().ShouldBe("database_error");
+        body.GetProperty("message").GetString()!.ShouldNotContain("pool_proxy_sessions", Case.Insensitive, "internals are logged, not echoed");
+        body.GetProperty("details").ValueKind.ShouldBe(JsonValueKind.Object);
+    }
+
     private async Task<long> CreateAsync(string ip, string session)
     {
         using var created = await _client.PostAsJsonAsync("/api/proxies", new { ip, port = 8080, session });
