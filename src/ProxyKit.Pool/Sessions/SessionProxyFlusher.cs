@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,10 +8,12 @@ namespace ProxyKit.Pool.Sessions;
 
 /// <summary>
 /// Keeps a host's session proxies in step: writes pending counters every <see cref="SessionRotationOptions.FlushInterval"/>
-/// (and once more at shutdown), and invalidates this host's view when another host announces a change.
+/// (and once more at shutdown), and invalidates this host's view when another host announces a change. Every host with the
+/// pool runs it; the service is resolved only when there is work, so a host that never uses session proxies needs none of
+/// their dependencies (the secrets key) to start.
 /// </summary>
 internal sealed partial class SessionProxyFlusher(
-    SessionProxyService service, SessionProxyCounters counters, IEventBus bus, TimeProvider timeProvider, IOptions<PoolOptions> options,
+    IServiceProvider services, SessionProxyCounters counters, IEventBus bus, TimeProvider timeProvider, IOptions<PoolOptions> options,
     ILogger<SessionProxyFlusher> logger) : BackgroundService
 {
     private IAsyncDisposable? _subscription;
@@ -19,7 +22,7 @@ internal sealed partial class SessionProxyFlusher(
     {
         _subscription = await bus.SubscribeAsync(SessionProxyService.ChangedTopic, (_, _) =>
         {
-            service.OnChanged();
+            services.GetRequiredService<SessionProxyService>().OnChanged();
             return ValueTask.CompletedTask;
         }, cancellationToken).ConfigureAwait(false);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -36,7 +39,10 @@ internal sealed partial class SessionProxyFlusher(
         // The last interval's counters: written unless the database is gone too.
         try
         {
-            await service.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (!counters.IsEmpty)
+            {
+                await services.GetRequiredService<SessionProxyService>().FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -58,7 +64,7 @@ internal sealed partial class SessionProxyFlusher(
 
                 try
                 {
-                    await service.FlushAsync(stoppingToken).ConfigureAwait(false);
+                    await services.GetRequiredService<SessionProxyService>().FlushAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

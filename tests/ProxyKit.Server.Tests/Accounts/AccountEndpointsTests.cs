@@ -191,8 +191,17 @@ public sealed class AccountEndpointsTests : IAsyncLifetime
         files.ShouldNotBeEmpty();
         foreach (var file in files)
         {
-            var text = System.Text.Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file));
-            text.ShouldNotContain(key[3..], customMessage: $"{Path.GetFileName(file)} holds the key");
+            byte[] bytes;
+            try
+            {
+                bytes = await File.ReadAllBytesAsync(file);
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // a -wal/-shm file removed as the last connection to it closed: it holds nothing now
+            }
+
+            System.Text.Encoding.Latin1.GetString(bytes).ShouldNotContain(key[3..], customMessage: $"{Path.GetFileName(file)} holds the key");
         }
     }
 
