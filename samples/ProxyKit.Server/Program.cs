@@ -1,6 +1,7 @@
 using ProxyKit.Server.Accounts;
 using ProxyKit.Server.Composition;
 using ProxyKit.Server.Errors;
+using ProxyKit.Server.ExternalSocks;
 using ProxyKit.Server.Health;
 using ProxyKit.Server.Pool;
 using ProxyKit.Server.ProxyInstances;
@@ -22,6 +23,7 @@ app.MapPoolEndpoints();
 app.MapLeaseEndpoints();
 app.MapJudgeEndpoints();
 app.MapSessionProxyEndpoints();
+app.MapExternalProxyEndpoints();
 app.Run();
 
 /// <summary>The sample server's entry point (public for <c>WebApplicationFactory</c> tests).</summary>

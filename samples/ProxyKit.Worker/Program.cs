@@ -2,14 +2,15 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ProxyKit;
+using ProxyKit.ExternalSocks;
 using ProxyKit.Pool;
 using ProxyKit.Samples;
 
-// The pool's background loops, without the HTTP API: run one per machine (or several) against the PostgreSQL the
+// The background loops (pool scraping, checks, leases; external proxy sync and order reconciliation), without the HTTP API: run one per machine (or several) against the PostgreSQL the
 // servers use; claims in the database keep them from doing the same work twice. Same configuration keys as the server.
 var builder = Host.CreateApplicationBuilder(args);
 var proxyKit = builder.Configuration.GetSection("ProxyKit");
-string[] known = ["Storage", "Sqlite", "Postgres", "Redis", "Secrets", "Pool"];
+string[] known = ["Storage", "Sqlite", "Postgres", "Redis", "Secrets", "Pool", "Accounts", "ExternalSocks"];
 var unknown = proxyKit.GetChildren().Select(c => c.Key).Where(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList();
 if (unknown.Count > 0)
 {
@@ -19,4 +20,6 @@ if (unknown.Count > 0)
 
 builder.Services.AddProxyKitInfrastructure(proxyKit, builder.Environment.ContentRootPath);
 builder.Services.AddProxyKitPool(proxyKit.GetSection("Pool")).AddScrapeWorker().AddValidationWorker().AddLeaseReaper().AddPoolMonitor();
+builder.Services.AddProxyKitAccounts(proxyKit.GetSection("Accounts"));
+builder.Services.AddProxyKitExternalSocks(proxyKit.GetSection("ExternalSocks")).AddInventorySync().AddOrderReconciler();
 builder.Build().Run();

@@ -19,8 +19,11 @@ public sealed class ExternalSocksOptions
     /// <summary>Gets or sets the fixed resale price of one proxy in US dollars. Defaults to 2.00.</summary>
     public decimal Price { get; set; } = 2.00m;
 
-    /// <summary>Gets or sets total time one provider call may take, in seconds. Defaults to 30.</summary>
+    /// <summary>Gets or sets total time one provider call may take including retries, in seconds. Defaults to 30.</summary>
     public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Gets or sets how many requests may be in flight to the provider at once; further calls wait. Defaults to 4.</summary>
+    public int MaxConcurrentRequests { get; set; } = 4;
 
     /// <summary>Gets or sets minutes between inventory syncs. Defaults to 5.</summary>
     public int SyncIntervalMinutes { get; set; } = 5;

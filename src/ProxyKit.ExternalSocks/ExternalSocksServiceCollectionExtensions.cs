@@ -3,18 +3,31 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using ProxyKit.Configuration;
 using ProxyKit.ExternalSocks;
 using ProxyKit.ExternalSocks.Internal;
+using ProxyKit.ExternalSocks.Provider;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers ProxyKit.ExternalSocks.</summary>
 public static class ExternalSocksServiceCollectionExtensions
 {
-    /// <summary>Adds ProxyKit.ExternalSocks with options validated at start. Safe to call more than once.</summary>
+    /// <summary>
+    /// Adds ProxyKit.ExternalSocks with options validated at start: the provider named
+    /// <see cref="ExternalSocksProviderOptions.DefaultName"/> (configured from <see cref="ExternalSocksOptions"/>), resolvable as
+    /// <see cref="IExternalSocksProvider"/> and through <see cref="IExternalSocksProviders"/>. Safe to call more than once.
+    /// </summary>
     public static IExternalSocksBuilder AddProxyKitExternalSocks(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddProxyKitOptions<ExternalSocksOptions, ExternalSocksOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Options.IConfigureOptions<ExternalSocksProviderOptions>, DefaultProviderOptionsSetup>());
+        if (!ProviderRegistration.IsRegistered(services, ExternalSocksProviderOptions.DefaultName))
+        {
+            ProviderRegistration.Register(services, ExternalSocksProviderOptions.DefaultName);
+        }
+
+        services.AddExternalSocksShop();
+
         return new ExternalSocksBuilder(services);
     }
 

@@ -5,6 +5,7 @@ using ProxyKit.Server.Accounts;
 using ProxyKit.Server.Health;
 using ProxyKit.Server.ProxyInstances;
 using ProxyKit.Configuration;
+using ProxyKit.ExternalSocks;
 using ProxyKit.Pool;
 using ProxyKit.Samples;
 
@@ -38,7 +39,8 @@ internal static class ServerComposition
 
         // Standalone (the embedded SQLite default) the server also runs the background loops; with PostgreSQL that is
         // samples/ProxyKit.Worker's job, unless ProxyKit:Server:RunWorkers says otherwise.
-        if (proxyKit.GetValue<bool?>("Server:RunWorkers") ?? !InfrastructureComposition.UsesPostgres(proxyKit))
+        var runWorkers = proxyKit.GetValue<bool?>("Server:RunWorkers") ?? !InfrastructureComposition.UsesPostgres(proxyKit);
+        if (runWorkers)
         {
             pool.AddScrapeWorker();
             pool.AddValidationWorker();
@@ -47,7 +49,11 @@ internal static class ServerComposition
         }
 
         services.AddProxyKitAccounts(proxyKit.GetSection("Accounts"));
-        services.AddProxyKitExternalSocks(proxyKit.GetSection("ExternalSocks"));
+        var externalSocks = services.AddProxyKitExternalSocks(proxyKit.GetSection("ExternalSocks"));
+        if (runWorkers)
+        {
+            externalSocks.AddInventorySync().AddOrderReconciler();
+        }
         services.AddProxyKitWireGuard(proxyKit.GetSection("WireGuard"));
 
         // The seeds' HTTP shapes are snake_case.

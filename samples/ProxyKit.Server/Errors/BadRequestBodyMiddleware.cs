@@ -2,11 +2,10 @@ namespace ProxyKit.Server.Errors;
 
 /// <summary>
 /// Malformed request bodies (invalid JSON, wrong types) get the API's documented error shape instead of ASP.NET's
-/// empty 400: seed 002's <c>{"error", "message", "details"}</c> under <c>/api/proxies</c>, <c>{"error": "..."}</c> for the seed 000
-/// routes elsewhere under <c>/api</c>, and seed 003's
-/// <c>{"error": {"code", "message", "details"}}</c> everywhere else. Unexpected failures get the same shapes (logged, never
-/// echoed): 503 <c>SERVICE_UNAVAILABLE</c> with <c>Retry-After</c> when a transient dependency (database, Redis) is down,
-/// else 500 <c>INTERNAL_ERROR</c>.
+/// empty 400, and unexpected failures get the same shapes (logged, never echoed): 503 with <c>Retry-After</c> when a
+/// transient dependency (database, Redis) is down, else 500. The shape follows the seed that owns the path:
+/// seed 002's <c>{"error", "message", "details"}</c> under <c>/api/proxies</c>, seed 000's <c>{"error": "..."}</c> elsewhere
+/// under <c>/api</c> (but <c>/api/external-proxy</c>), seed 003's <c>{"error": {"code", "message", "details"}}</c> for the rest.
 /// </summary>
 internal static class BadRequestBodyMiddleware
 {
@@ -23,20 +22,7 @@ internal static class BadRequestBodyMiddleware
             catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
             {
                 context.Response.Clear();
-                var message = $"Invalid request: {ex.Message}";
-                if (context.Request.Path.StartsWithSegments(Pool.SessionProxyEndpoints.Prefix))
-                {
-                    await Pool.SessionProxyEndpoints.WriteErrorAsync(context, ex.StatusCode, "invalid_request", message);
-                }
-                else if (context.Request.Path.StartsWithSegments("/api"))
-                {
-                    context.Response.StatusCode = ex.StatusCode;
-                    await context.Response.WriteAsJsonAsync(new { error = message });
-                }
-                else
-                {
-                    await Accounts.PoolApiErrors.WriteAsync(context, ex.StatusCode, "INVALID_REQUEST", message);
-                }
+                await WriteAsync(context, ex.StatusCode, "INVALID_REQUEST", "invalid_request", $"Invalid request: {ex.Message}");
             }
             catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
@@ -44,28 +30,35 @@ internal static class BadRequestBodyMiddleware
                     .LogError(ex, "Unhandled failure serving {Method} {Path}", context.Request.Method, context.Request.Path);
                 context.Response.Clear();
                 var transient = ex is ProxyKitException { IsTransient: true };
-                var status = transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
-                var message = transient ? "A backing service is unavailable; retry shortly." : "Internal error; it has been logged.";
                 if (transient)
                 {
                     context.Response.Headers.RetryAfter = "5";
                 }
 
-                if (context.Request.Path.StartsWithSegments(Pool.SessionProxyEndpoints.Prefix))
-                {
-                    // Seed 002 names one code for failures of its storage; anything else is an internal error.
-                    var code = transient || ex is System.Data.Common.DbException ? "database_error" : "internal_error";
-                    await Pool.SessionProxyEndpoints.WriteErrorAsync(context, status, code, message);
-                }
-                else if (context.Request.Path.StartsWithSegments("/api"))
-                {
-                    context.Response.StatusCode = status;
-                    await context.Response.WriteAsJsonAsync(new { error = message });
-                }
-                else
-                {
-                    await Accounts.PoolApiErrors.WriteAsync(context, status, transient ? "SERVICE_UNAVAILABLE" : "INTERNAL_ERROR", message);
-                }
+                // Seed 002 names one code for failures of its storage; anything else is an internal error.
+                await WriteAsync(
+                    context,
+                    transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+                    transient ? "SERVICE_UNAVAILABLE" : "INTERNAL_ERROR",
+                    transient || ex is System.Data.Common.DbException ? "database_error" : "internal_error",
+                    transient ? "A backing service is unavailable; retry shortly." : "Internal error; it has been logged.");
             }
         });
+
+    private static Task WriteAsync(HttpContext context, int status, string code, string seed002Code, string message)
+    {
+        var path = context.Request.Path;
+        if (path.StartsWithSegments(Pool.SessionProxyEndpoints.Prefix))
+        {
+            return Pool.SessionProxyEndpoints.WriteErrorAsync(context, status, seed002Code, message);
+        }
+
+        if (path.StartsWithSegments("/api") && !path.StartsWithSegments(ExternalSocks.ExternalProxyEndpoints.Prefix))
+        {
+            context.Response.StatusCode = status;
+            return context.Response.WriteAsJsonAsync(new { error = message });
+        }
+
+        return Accounts.PoolApiErrors.WriteAsync(context, status, code, message);
+    }
 }

@@ -6,7 +6,7 @@ namespace ProxyKit.Server.ProxyInstances;
 
 /// <summary>
 /// Seed 000 §8: the instance API is safe on loopback only. When <c>ProxyKit:Api:Token</c> is set, every <c>/api</c> route
-/// but <c>/api/health</c> needs <c>Authorization: Bearer &lt;token&gt;</c>; listening beyond loopback without a token is
+/// but <c>/api/health</c> and <c>/api/external-proxy</c> (authenticated by users' API keys) needs <c>Authorization: Bearer &lt;token&gt;</c>; listening beyond loopback without a token is
 /// refused at start.
 /// </summary>
 internal static class ApiTokenGuard
@@ -45,7 +45,8 @@ internal static class ApiTokenGuard
         return app.Use(async (context, next) =>
         {
             var path = context.Request.Path;
-            if (path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/health"))
+            // /api/external-proxy has its own users (seed 003 API keys): the instance token does not guard it.
+            if (path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/health") && !path.StartsWithSegments(ExternalSocks.ExternalProxyEndpoints.Prefix))
             {
                 var header = context.Request.Headers.Authorization.ToString();
                 var given = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : string.Empty;

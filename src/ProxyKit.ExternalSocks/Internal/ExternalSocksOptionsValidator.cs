@@ -23,6 +23,11 @@ internal sealed class ExternalSocksOptionsValidator : IValidateOptions<ExternalS
             failures.Add($"ProxyKit:ExternalSocks:TimeoutSeconds must be between {1} and {300} (was {options.TimeoutSeconds}).");
         }
 
+        if (options.MaxConcurrentRequests < 1 || options.MaxConcurrentRequests > 256)
+        {
+            failures.Add($"ProxyKit:ExternalSocks:MaxConcurrentRequests must be between {1} and {256} (was {options.MaxConcurrentRequests}).");
+        }
+
         if (options.SyncIntervalMinutes < 1 || options.SyncIntervalMinutes > 1440)
         {
             failures.Add($"ProxyKit:ExternalSocks:SyncIntervalMinutes must be between {1} and {1440} (was {options.SyncIntervalMinutes}).");

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ProxyKit.ExternalSocks.Provider;
+
+namespace ProxyKit.ExternalSocks.Inventory;
+
+/// <summary>
+/// Syncs every registered provider every <see cref="ExternalSocksOptions.SyncIntervalMinutes"/>. Any number of hosts may run
+/// it: a sync already under way elsewhere is skipped. A provider without a base URL is skipped quietly (not configured yet).
+/// </summary>
+internal sealed partial class InventorySyncWorker(
+    InventorySyncService sync, IExternalSocksProviders providers, TimeProvider timeProvider, IOptions<ExternalSocksOptions> options,
+    ILogger<InventorySyncWorker> logger) : BackgroundService
+{
+    internal const int PageSize = 500;
+
+    internal async Task SyncAllOnceAsync(CancellationToken cancellationToken)
+    {
+        foreach (var provider in providers.All)
+        {
+            var result = await sync.SyncAsync(provider.Name, null, PageSize, cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded && result.Error!.Code is not (ExternalSocksErrorCodes.SyncInProgress or ExternalSocksErrorCodes.ClientNotInitialized))
+            {
+                LogSyncRefused(logger, provider.Name, result.Error.Code);
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await SyncAllOnceAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogSyncFailed(logger, ex);
+                }
+
+                await Task.Delay(TimeSpan.FromMinutes(options.Value.SyncIntervalMinutes), timeProvider, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Scheduled sync of {Provider} refused: {Code}")]
+    private static partial void LogSyncRefused(ILogger logger, string provider, string code);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Error, Message = "Scheduled external proxy sync failed; retrying next interval")]
+    private static partial void LogSyncFailed(ILogger logger, Exception exception);
+}
