@@ -66,6 +66,31 @@ internal static class ExternalProxyEndpoints
         }).WithIdempotency()
             .WithSummary("Buys a proxy for the fixed price from the USD balance: 200 with credentials, or 202 pending when the provider's answer was lost (poll the order).");
 
+        users.MapPost("/purchase/batch", async (BatchPurchaseRequest? body, HttpContext http, ExternalProxyShop shop, CancellationToken ct) =>
+        {
+            if (body?.ProductIds is not { } productIds)
+            {
+                return PoolApiErrors.Result(400, ExternalSocksErrorCodes.InvalidRequest, "A JSON body with product_ids is required.");
+            }
+
+            var bought = await shop.PurchaseManyAsync(http.User.UserId()!.Value, productIds, ct);
+            if (!bought.Succeeded)
+            {
+                return Failure(bought.Error!);
+            }
+
+            var orders = bought.Value!;
+            return Results.Json(new
+            {
+                orders = orders.Select(o => Order(o, shop)),
+                charged = orders.Where(o => o.State != ExternalOrderStates.Failed).Sum(o => o.PriceCents) / 100m,
+                completed = orders.Count(o => o.State == ExternalOrderStates.Completed),
+                pending = orders.Count(o => o.State == ExternalOrderStates.Pending),
+                failed = orders.Count(o => o.State == ExternalOrderStates.Failed),
+            });
+        }).WithIdempotency()
+            .WithSummary("Buys up to 20 products: reservation and payment all-or-nothing; a proxy the provider then refuses is not charged.");
+
         users.MapPost("/refund", async (RefundRequest? body, HttpContext http, ExternalProxyShop shop, CancellationToken ct) =>
         {
             if (string.IsNullOrWhiteSpace(body?.OrderId))
@@ -220,6 +245,8 @@ internal static class ExternalProxyEndpoints
     }
 
     internal sealed record PurchaseRequest(long? ProductId);
+
+    internal sealed record BatchPurchaseRequest(long[]? ProductIds);
 
     internal sealed record RefundRequest(string? OrderId);
 

@@ -14,6 +14,9 @@ namespace ProxyKit.ExternalSocks.Orders;
 /// </summary>
 public sealed partial class ExternalProxyShop
 {
+    /// <summary>The most products one batch may buy.</summary>
+    public const int MaxBatch = 20;
+
     /// <summary>How long a purchase's hold lives before the ledger's reaper voids it; the reconciler settles orders long before.</summary>
     internal static readonly TimeSpan HoldLifetime = TimeSpan.FromHours(24);
 
@@ -59,30 +62,92 @@ public sealed partial class ExternalProxyShop
     /// <returns>The order, or <c>PRODUCT_NOT_FOUND</c>, <c>PRODUCT_UNAVAILABLE</c>, <c>INSUFFICIENT_FUNDS</c> or a provider error.</returns>
     public async Task<ProxyKitResult<ExternalOrder>> PurchaseAsync(Guid userId, long productId, CancellationToken cancellationToken = default)
     {
+        var placed = await PlaceAsync(userId, [productId], cancellationToken).ConfigureAwait(false);
+        if (!placed.Succeeded)
+        {
+            return ProxyKitResult.Failure<ExternalOrder>(placed.Error!);
+        }
+
+        var (order, error) = await BuyAsync(placed.Value![0]).ConfigureAwait(false);
+        return error is null ? ProxyKitResult.Success(order) : ProxyKitResult.Failure<ExternalOrder>(error);
+    }
+
+    /// <summary>
+    /// Buys several products at once. Reservation and payment are all-or-nothing: if any product is unavailable or the
+    /// balance does not cover them all, nothing is reserved or charged. The provider cannot undo a sale, so after that each
+    /// proxy is bought on its own: one the provider refuses is not charged (its order is <c>failed</c>), the others complete.
+    /// </summary>
+    /// <returns>The orders in the order of <paramref name="productIds"/>, or the error that refused the whole batch.</returns>
+    public async Task<ProxyKitResult<IReadOnlyList<ExternalOrder>>> PurchaseManyAsync(
+        Guid userId, IReadOnlyList<long> productIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(productIds);
+        if (productIds.Count is 0 or > MaxBatch || productIds.Distinct().Count() != productIds.Count)
+        {
+            return ProxyKitResult.Failure<IReadOnlyList<ExternalOrder>>(
+                ExternalSocksErrorCodes.InvalidRequest, $"product_ids must name 1 to {MaxBatch} distinct products.");
+        }
+
+        var placed = await PlaceAsync(userId, productIds, cancellationToken).ConfigureAwait(false);
+        if (!placed.Succeeded)
+        {
+            return ProxyKitResult.Failure<IReadOnlyList<ExternalOrder>>(placed.Error!);
+        }
+
+        var orders = new List<ExternalOrder>(placed.Value!.Count);
+        foreach (var order in placed.Value)
+        {
+            var (bought, error) = await BuyAsync(order).ConfigureAwait(false);
+            orders.Add(error is null ? bought : (await _orders.GetAsync(order.OrderId, CancellationToken.None).ConfigureAwait(false))!.ToPublic());
+        }
+
+        return ProxyKitResult.Success<IReadOnlyList<ExternalOrder>>(orders);
+    }
+
+    /// <summary>Reserves the products and holds their price, all or nothing; the orders come back <c>held</c>.</summary>
+    private async Task<ProxyKitResult<IReadOnlyList<OrderRow>>> PlaceAsync(Guid userId, IReadOnlyList<long> productIds, CancellationToken cancellationToken)
+    {
         var ledger = _ledger ?? throw new InvalidOperationException("Purchases need an ICreditLedger (AddProxyKitAccounts).");
-        var orderId = "ORD-" + RandomNumberGenerator.GetHexString(20);
-        var reserved = await _orders.ReserveAsync(orderId, userId, productId, PriceCents, cancellationToken).ConfigureAwait(false);
+        var reserved = await _orders.ReserveManyAsync(
+            [.. productIds.Select(static id => ("ORD-" + RandomNumberGenerator.GetHexString(20), id))], userId, PriceCents, cancellationToken).ConfigureAwait(false);
         if (!reserved.Succeeded)
         {
-            return ProxyKitResult.Failure<ExternalOrder>(reserved.Error!);
+            return reserved;
         }
 
-        var order = reserved.Value!;
-
-        // From here on, failures leave the order where the reconciler expects it; cancellation must not strand it half-way.
-        var hold = await ledger.HoldAsync(
-            new LedgerHold(userId, LedgerAsset.Usd, order.PriceCents, HoldKey(orderId), $"External proxy {orderId}", _timeProvider.GetUtcNow() + HoldLifetime, orderId, "purchase"),
-            CancellationToken.None).ConfigureAwait(false);
-        if (!hold.Succeeded)
+        // From here on, failures leave the orders where the reconciler expects them; cancellation must not strand them half-way.
+        var held = new List<OrderRow>(reserved.Value!.Count);
+        foreach (var order in reserved.Value)
         {
-            await _orders.FailAsync(order, ["reserved"], "insufficient_funds", itemGone: false, CancellationToken.None).ConfigureAwait(false);
-            return ProxyKitResult.Failure<ExternalOrder>(ExternalSocksErrorCodes.InsufficientFunds, "Your USD balance does not cover the price.",
-                new Dictionary<string, object?> { ["price"] = order.PriceCents / 100m, ["balance"] = (hold.BalanceAfter ?? 0) / 100m });
+            var hold = await ledger.HoldAsync(
+                new LedgerHold(userId, LedgerAsset.Usd, order.PriceCents, HoldKey(order.OrderId), $"External proxy {order.OrderId}",
+                    _timeProvider.GetUtcNow() + HoldLifetime, order.OrderId, "purchase"),
+                CancellationToken.None).ConfigureAwait(false);
+            if (!hold.Succeeded)
+            {
+                // Not all covered: return every hold taken so far and every reservation.
+                foreach (var order2 in reserved.Value)
+                {
+                    var taken = held.FirstOrDefault(h => h.OrderId == order2.OrderId);
+                    await FailAsync(taken ?? order2, ["reserved", "held"], "insufficient_funds", itemGone: false).ConfigureAwait(false);
+                }
+
+                var total = reserved.Value.Sum(static o => o.PriceCents);
+                return ProxyKitResult.Failure<IReadOnlyList<OrderRow>>(ExternalSocksErrorCodes.InsufficientFunds, "Your USD balance does not cover the price.",
+                    new Dictionary<string, object?> { ["price"] = total / 100m, ["products"] = reserved.Value.Count });
+            }
+
+            await _orders.SetHeldAsync(order.OrderId, hold.TransferId!.Value, CancellationToken.None).ConfigureAwait(false);
+            held.Add(order with { HoldId = hold.TransferId, State = "held" });
         }
 
-        order = order with { HoldId = hold.TransferId };
-        await _orders.SetHeldAsync(orderId, hold.TransferId!.Value, CancellationToken.None).ConfigureAwait(false);
-        await _orders.StartBuyingAsync(orderId, CancellationToken.None).ConfigureAwait(false);
+        return ProxyKitResult.Success<IReadOnlyList<OrderRow>>(held);
+    }
+
+    /// <summary>Buys a held order from the provider and settles it: completed, pending (outcome unknown) or failed and returned.</summary>
+    private async Task<(ExternalOrder Order, ProxyKitError? Error)> BuyAsync(OrderRow order)
+    {
+        await _orders.StartBuyingAsync(order.OrderId, CancellationToken.None).ConfigureAwait(false);
         order = order with { State = "buying" };
 
         var provider = _providers.Find(order.Provider);
@@ -95,20 +160,21 @@ public sealed partial class ExternalProxyShop
         }
         catch (ExternalSocksProviderException ex) when (ex.Kind == ProviderErrorKind.OutcomeUnknown)
         {
-            LogOutcomeUnknown(_logger, orderId, order.Provider);
-            return ProxyKitResult.Success<ExternalOrder>(order.ToPublic());
+            LogOutcomeUnknown(_logger, order.OrderId, order.Provider);
+            return (order.ToPublic(), null);
         }
         catch (ExternalSocksProviderException ex)
         {
             // Definitely not sold: give the money and the item back.
-            await FailAsync(order, ["buying"], FailureName(ex.Kind), itemGone: ex.Kind is ProviderErrorKind.SoldOut or ProviderErrorKind.NotFound).ConfigureAwait(false);
-            return ProxyKitResult.Failure<ExternalOrder>(ex.Kind is ProviderErrorKind.SoldOut or ProviderErrorKind.NotFound
+            var gone = ex.Kind is ProviderErrorKind.SoldOut or ProviderErrorKind.NotFound;
+            await FailAsync(order, ["buying"], FailureName(ex.Kind), itemGone: gone).ConfigureAwait(false);
+            return (order.ToPublic(), gone
                 ? new ProxyKitError(ExternalSocksErrorCodes.ProductUnavailable, "The provider no longer sells this proxy; you were not charged.",
-                    new Dictionary<string, object?> { ["product_id"] = productId })
+                    new Dictionary<string, object?> { ["product_id"] = order.ProductId })
                 : InventorySyncService.ProviderError(ex));
         }
 
-        return ProxyKitResult.Success<ExternalOrder>(await SettleDeliveredAsync(order, purchase).ConfigureAwait(false));
+        return (await SettleDeliveredAsync(order, purchase).ConfigureAwait(false), null);
     }
 
     /// <summary>

@@ -23,55 +23,73 @@ internal sealed class OrderStore(ProxyKitDatabase database, SecretProtector prot
     /// <returns>The order, or <c>PRODUCT_NOT_FOUND</c> / <c>PRODUCT_UNAVAILABLE</c>.</returns>
     public async Task<ProxyKitResult<OrderRow>> ReserveAsync(string orderId, Guid userId, long productId, long priceCents, CancellationToken cancellationToken)
     {
+        var reserved = await ReserveManyAsync([(orderId, productId)], userId, priceCents, cancellationToken).ConfigureAwait(false);
+        return reserved.Succeeded ? ProxyKitResult.Success(reserved.Value![0]) : ProxyKitResult.Failure<OrderRow>(reserved.Error!);
+    }
+
+    /// <summary>Reserves every product and records an order for each, all or none (the first product that cannot be reserved is named).</summary>
+    /// <returns>The orders, or <c>PRODUCT_NOT_FOUND</c> / <c>PRODUCT_UNAVAILABLE</c>.</returns>
+    public async Task<ProxyKitResult<IReadOnlyList<OrderRow>>> ReserveManyAsync(
+        IReadOnlyList<(string OrderId, long ProductId)> items, Guid userId, long priceCents, CancellationToken cancellationToken)
+    {
         var now = timeProvider.GetUtcNow();
+        var orders = new List<OrderRow>(items.Count);
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            long current = 0;
             try
             {
                 var transaction = await database.Dialect.BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
-                    string provider, country;
-                    string? isp;
-                    long proxyId;
-                    using (var reserve = connection.CreateCommand(
-                        "UPDATE extsocks_inventory SET state = 'reserved', updated_at = @now WHERE id = @id AND state = 'available' AND provider_status = 1 " +
-                        "RETURNING provider, provider_proxy_id, country, isp", transaction).With("now", now).With("id", productId))
+                    // Product id order: two batches sharing products lock their rows in the same order (no deadlock).
+                    foreach (var (orderId, productId) in items.OrderBy(static i => i.ProductId))
                     {
-                        var reader = await reserve.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                        await using (reader.ConfigureAwait(false))
+                        current = productId;
+                        string provider, country;
+                        string? isp;
+                        long proxyId;
+                        using (var reserve = connection.CreateCommand(
+                            "UPDATE extsocks_inventory SET state = 'reserved', updated_at = @now WHERE id = @id AND state = 'available' AND provider_status = 1 " +
+                            "RETURNING provider, provider_proxy_id, country, isp", transaction).With("now", now).With("id", productId))
                         {
-                            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                            var reader = await reserve.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                            await using (reader.ConfigureAwait(false))
                             {
-                                await reader.DisposeAsync().ConfigureAwait(false);
-                                using var exists = connection.CreateCommand("SELECT 1 FROM extsocks_inventory WHERE id = @id", transaction).With("id", productId);
-                                return await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null or DBNull
-                                    ? ProductNotFound(productId)
-                                    : ProductUnavailable(productId);
+                                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                                {
+                                    await reader.DisposeAsync().ConfigureAwait(false);
+                                    using var exists = connection.CreateCommand("SELECT 1 FROM extsocks_inventory WHERE id = @id", transaction).With("id", productId);
+                                    return await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null or DBNull
+                                        ? ProductNotFound(productId)
+                                        : ProductUnavailable(productId);
+                                }
+
+                                (provider, proxyId, country, isp) = (reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
                             }
-
-                            (provider, proxyId, country, isp) = (reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
                         }
-                    }
 
-                    using (var insert = connection.CreateCommand(
-                        "INSERT INTO extsocks_orders (id, user_id, product_id, provider, provider_proxy_id, price_cents, state, country, isp, created_at, updated_at) " +
-                        "VALUES (@id, @user, @product, @provider, @proxy, @price, 'reserved', @country, @isp, @now, @now)", transaction)
-                        .With("id", orderId).With("user", userId.ToString("D")).With("product", productId).With("provider", provider).With("proxy", proxyId)
-                        .With("price", priceCents).With("country", country).With("isp", isp).With("now", now))
-                    {
-                        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        using (var insert = connection.CreateCommand(
+                            "INSERT INTO extsocks_orders (id, user_id, product_id, provider, provider_proxy_id, price_cents, state, country, isp, created_at, updated_at) " +
+                            "VALUES (@id, @user, @product, @provider, @proxy, @price, 'reserved', @country, @isp, @now, @now)", transaction)
+                            .With("id", orderId).With("user", userId.ToString("D")).With("product", productId).With("provider", provider).With("proxy", proxyId)
+                            .With("price", priceCents).With("country", country).With("isp", isp).With("now", now))
+                        {
+                            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
+                        orders.Add(new OrderRow(
+                            orderId, userId, productId, provider, proxyId, priceCents, "reserved", null, null, null, country, isp, now, null, null, null, null, now));
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return ProxyKitResult.Success<OrderRow>(new OrderRow(
-                        orderId, userId, productId, provider, proxyId, priceCents, "reserved", null, null, null, country, isp, now, null, null, null, null, now));
+                    return ProxyKitResult.Success<IReadOnlyList<OrderRow>>([.. items.Select(i => orders.Single(o => o.OrderId == i.OrderId))]);
                 }
             }
             catch (DbException ex) when (database.Dialect.TryGetUniqueViolation(ex, out var violation) && violation.Matches(LiveProductConstraint, "product_id"))
             {
-                return ProductUnavailable(productId);
+                return ProductUnavailable(current);
             }
         }
     }
@@ -174,10 +192,10 @@ internal sealed class OrderStore(ProxyKitDatabase database, SecretProtector prot
 
     private static string StateList(string[] states) => string.Join(", ", states.Select(static s => $"'{s}'"));
 
-    private static ProxyKitResult<OrderRow> ProductNotFound(long productId) => ProxyKitResult.Failure<OrderRow>(
+    private static ProxyKitResult<IReadOnlyList<OrderRow>> ProductNotFound(long productId) => ProxyKitResult.Failure<IReadOnlyList<OrderRow>>(
         ExternalSocksErrorCodes.ProductNotFound, "No product has this id.", new Dictionary<string, object?> { ["product_id"] = productId });
 
-    private static ProxyKitResult<OrderRow> ProductUnavailable(long productId) => ProxyKitResult.Failure<OrderRow>(
+    private static ProxyKitResult<IReadOnlyList<OrderRow>> ProductUnavailable(long productId) => ProxyKitResult.Failure<IReadOnlyList<OrderRow>>(
         ExternalSocksErrorCodes.ProductUnavailable, "The product is sold, reserved by another purchase, or offline.", new Dictionary<string, object?> { ["product_id"] = productId });
 
     private async Task<bool> UpdateAsync(

@@ -223,6 +223,31 @@ public sealed class ExternalProxyEndpointsTests : IAsyncLifetime
         (await none.Content.ReadAsStringAsync()).ShouldBeEmpty("another user's purchases are not theirs");
     }
 
+    [Fact]
+    public async Task PurchaseBatch_AllOrNothingPayment_OverHttp()
+    {
+        using (var synced = await SendAsync(HttpMethod.Post, "/api/external-proxy/sync", AdminKey, new { page_size = 100 }))
+        {
+            synced.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var (userId, key) = await RegisterAsync("batch@example.com");
+        await GrantUsdAsync(userId, 500);
+        using var listed = await SendAsync(HttpMethod.Get, "/api/external-proxy/list?page_size=3", key);
+        var ids = (await listed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("proxies").EnumerateArray().Select(p => p.GetProperty("product_id").GetInt64()).ToArray();
+
+        using var tooMany = await SendAsync(HttpMethod.Post, "/api/external-proxy/purchase/batch", key, new { product_ids = ids });
+        (await ErrorCodeAsync(tooMany, HttpStatusCode.PaymentRequired)).ShouldBe("INSUFFICIENT_FUNDS");
+
+        using var two = await SendAsync(HttpMethod.Post, "/api/external-proxy/purchase/batch", key, new { product_ids = ids[..2] });
+        var body = await two.Content.ReadFromJsonAsync<JsonElement>();
+        two.StatusCode.ShouldBe(HttpStatusCode.OK, body.ToString());
+        body.GetProperty("completed").GetInt32().ShouldBe(2);
+        body.GetProperty("charged").GetDecimal().ShouldBe(4.00m);
+        body.GetProperty("orders").EnumerateArray().ShouldAllBe(o => o.GetProperty("credentials").GetProperty("login").GetString()!.Length > 0);
+        _provider.State.Snapshot().Sold.ShouldBe(2);
+    }
+
     private async Task<(string UserId, string Key)> RegisterAsync(string email)
     {
         using var response = await _client.PostAsJsonAsync("/auth/register", new { email, display_name = "Buyer" });
