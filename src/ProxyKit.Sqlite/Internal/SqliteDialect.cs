@@ -23,6 +23,10 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string TimestampType => "TEXT";
 
+    // SQLite resolves each named parameter by a scan of the statement's names: binding hundreds of rows' parameters is
+    // quadratic (10,000 rows of 15 columns took 6 s at 256 rows per statement). A small statement reused is linear.
+    protected override int BulkInsertRowsPerStatement => 8;
+
     public override bool TryGetUniqueViolation(Exception exception, [NotNullWhen(true)] out UniqueViolation? violation)
     {
         violation = null;
