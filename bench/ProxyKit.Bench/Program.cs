@@ -11,6 +11,7 @@ return args.FirstOrDefault() switch
     "pool" => await PoolBench.RunAsync(args[1..]),
     "sweep" => await CheckSweepBench.RunAsync(args[1..]),
     "sessions" => await SessionsBench.RunAsync(args[1..]),
+    "external" => await ExternalSocksBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -25,5 +26,6 @@ static int Usage()
     Console.Error.WriteLine(PoolBench.Usage);
     Console.Error.WriteLine(CheckSweepBench.Usage);
     Console.Error.WriteLine(SessionsBench.Usage);
+    Console.Error.WriteLine(ExternalSocksBench.Usage);
     return 2;
 }
