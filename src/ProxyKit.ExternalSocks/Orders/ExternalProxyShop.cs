@@ -104,7 +104,7 @@ public sealed partial class ExternalProxyShop
         return ProxyKitResult.Success<IReadOnlyList<ExternalOrder>>(orders);
     }
 
-    /// <summary>Reserves the products and holds their price, all or nothing; the orders come back <c>held</c>.</summary>
+    /// <summary>Reserves the products and holds their price, all or nothing; the orders come back held (a single one still <c>reserved</c>, its hold in hand).</summary>
     private async Task<ProxyKitResult<IReadOnlyList<OrderRow>>> PlaceAsync(Guid userId, IReadOnlyList<long> productIds, CancellationToken cancellationToken)
     {
         var ledger = _ledger ?? throw new InvalidOperationException("Purchases need an ICreditLedger (AddProxyKitAccounts).");
@@ -137,8 +137,13 @@ public sealed partial class ExternalProxyShop
                     new Dictionary<string, object?> { ["price"] = total / 100m, ["products"] = reserved.Value.Count });
             }
 
-            await _orders.SetHeldAsync(order.OrderId, hold.TransferId!.Value, CancellationToken.None).ConfigureAwait(false);
-            held.Add(order with { HoldId = hold.TransferId, State = "held" });
+            // A batch's orders wait their turn as held; a single order goes straight to buying when it is bought.
+            if (reserved.Value.Count > 1)
+            {
+                await _orders.SetHeldAsync(order.OrderId, hold.TransferId!.Value, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            held.Add(order with { HoldId = hold.TransferId, State = reserved.Value.Count > 1 ? "held" : "reserved" });
         }
 
         return ProxyKitResult.Success<IReadOnlyList<OrderRow>>(held);
@@ -147,7 +152,15 @@ public sealed partial class ExternalProxyShop
     /// <summary>Buys a held order from the provider and settles it: completed, pending (outcome unknown) or failed and returned.</summary>
     private async Task<(ExternalOrder Order, ProxyKitError? Error)> BuyAsync(OrderRow order)
     {
-        await _orders.StartBuyingAsync(order.OrderId, CancellationToken.None).ConfigureAwait(false);
+        var started = order.State == "reserved"
+            ? await _orders.StartBuyingAsync(order.OrderId, order.HoldId!.Value, CancellationToken.None).ConfigureAwait(false)
+            : await _orders.StartBuyingAsync(order.OrderId, CancellationToken.None).ConfigureAwait(false);
+        if (!started)
+        {
+            // Taken over by the reconciler (this purchase stalled past the grace period): it settles the order.
+            return ((await _orders.GetAsync(order.OrderId, CancellationToken.None).ConfigureAwait(false))!.ToPublic(), null);
+        }
+
         order = order with { State = "buying" };
 
         var provider = _providers.Find(order.Provider);

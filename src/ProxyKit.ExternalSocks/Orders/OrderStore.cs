@@ -102,6 +102,10 @@ internal sealed class OrderStore(ProxyKitDatabase database, SecretProtector prot
     public Task<bool> StartBuyingAsync(string orderId, CancellationToken cancellationToken) =>
         UpdateAsync(orderId, ["held"], "state = 'buying', buy_started_at = @now", cancellationToken);
 
+    /// <summary>reserved → buying with its hold in one statement (a single purchase skips <c>held</c>: one commit fewer).</summary>
+    public Task<bool> StartBuyingAsync(string orderId, Guid holdId, CancellationToken cancellationToken) =>
+        UpdateAsync(orderId, ["reserved"], "state = 'buying', hold_id = @hold, buy_started_at = @now", cancellationToken, ("hold", holdId.ToString("D")));
+
     /// <summary>buying → delivered with the credentials (password sealed); the item is sold. Both or neither.</summary>
     public async Task<bool> DeliverAsync(OrderRow order, ProviderPurchase purchase, CancellationToken cancellationToken)
     {
