@@ -53,7 +53,7 @@ public sealed partial class ProxyLeaseService
     /// <see cref="LeaseErrorCodes.IdempotencyKeyReused"/>.
     /// </returns>
     /// <exception cref="InvalidOperationException">No <see cref="ICreditLedger"/> is registered (add ProxyKit.Accounts).</exception>
-    public async Task<PoolResult<ProxyLease>> AcquireAsync(Guid userId, LeaseRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<ProxyLease>> AcquireAsync(Guid userId, LeaseRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var ledger = _ledger ?? throw new InvalidOperationException(
@@ -61,12 +61,12 @@ public sealed partial class ProxyLeaseService
         var options = _options.Value;
         if (Normalize(request, options, out var filter, out var duration) is { } invalid)
         {
-            return PoolResult.Failure<ProxyLease>(invalid);
+            return ProxyKitResult.Failure<ProxyLease>(invalid);
         }
 
         if (idempotencyKey is not null && (idempotencyKey.Length == 0 || idempotencyKey.Length > 200))
         {
-            return PoolResult.Failure<ProxyLease>(PoolErrorCodes.InvalidRequest, "An idempotency key has 1 to 200 characters.", Field("idempotency_key"));
+            return ProxyKitResult.Failure<ProxyLease>(PoolErrorCodes.InvalidRequest, "An idempotency key has 1 to 200 characters.", Field("idempotency_key"));
         }
 
         var fingerprint = string.Create(CultureInfo.InvariantCulture,
@@ -101,7 +101,7 @@ public sealed partial class ProxyLeaseService
             if (hold.Status == LedgerStatus.InsufficientFunds)
             {
                 var current = await ledger.GetBalanceAsync(userId, LedgerAsset.Credits, cancellationToken).ConfigureAwait(false);
-                return PoolResult.Failure<ProxyLease>(LeaseErrorCodes.InsufficientCredits,
+                return ProxyKitResult.Failure<ProxyLease>(LeaseErrorCodes.InsufficientCredits,
                     string.Create(CultureInfo.InvariantCulture, $"You need at least {cost} credit{(cost == 1 ? string.Empty : "s")} to acquire a proxy. Current balance: {current}."),
                     new Dictionary<string, object?> { ["required"] = cost, ["balance"] = current });
             }
@@ -184,19 +184,19 @@ public sealed partial class ProxyLeaseService
             }, CancellationToken.None).ConfigureAwait(false);
         }
 
-        return PoolResult.Success(ToLease(stored, balance.Value, replayed: false));
+        return ProxyKitResult.Success(ToLease(stored, balance.Value, replayed: false));
     }
 
     /// <summary>
     /// Ends the caller's lease now; the proxy is available at once and nothing is refunded. Releasing again returns the
     /// same outcome; a lease that does not exist or is another user's is <see cref="PoolErrorCodes.NotFound"/>.
     /// </summary>
-    public async Task<PoolResult<LeaseRelease>> ReleaseAsync(Guid userId, Guid leaseId, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<LeaseRelease>> ReleaseAsync(Guid userId, Guid leaseId, CancellationToken cancellationToken = default)
     {
         var released = await _store.ReleaseAsync(userId, leaseId, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return released is null
-            ? PoolResult.Failure<LeaseRelease>(PoolErrorCodes.NotFound, "You have no lease with this id.", new Dictionary<string, object?> { ["lease_id"] = leaseId.ToString("D") })
-            : PoolResult.Success(released);
+            ? ProxyKitResult.Failure<LeaseRelease>(PoolErrorCodes.NotFound, "You have no lease with this id.", new Dictionary<string, object?> { ["lease_id"] = leaseId.ToString("D") })
+            : ProxyKitResult.Success(released);
     }
 
     internal async Task PublishExpiredAsync(IReadOnlyList<ExpiredLease> expired)
@@ -213,16 +213,16 @@ public sealed partial class ProxyLeaseService
         }
     }
 
-    private async Task<PoolResult<ProxyLease>> ReplayAsync(ICreditLedger ledger, StoredLease earlier, string fingerprint, CancellationToken cancellationToken)
+    private async Task<ProxyKitResult<ProxyLease>> ReplayAsync(ICreditLedger ledger, StoredLease earlier, string fingerprint, CancellationToken cancellationToken)
     {
         if (!string.Equals(earlier.Fingerprint, fingerprint, StringComparison.Ordinal))
         {
-            return PoolResult.Failure<ProxyLease>(LeaseErrorCodes.IdempotencyKeyReused,
+            return ProxyKitResult.Failure<ProxyLease>(LeaseErrorCodes.IdempotencyKeyReused,
                 "This idempotency key was used for a different acquisition; use a new key.", Field("idempotency_key"));
         }
 
         var balance = await ledger.GetBalanceAsync(earlier.UserId, LedgerAsset.Credits, cancellationToken).ConfigureAwait(false);
-        return PoolResult.Success(ToLease(earlier, balance, replayed: true));
+        return ProxyKitResult.Success(ToLease(earlier, balance, replayed: true));
     }
 
     // Neither lease nor charge: void the hold first (the money is the user's again), then drop the unpaid lease. Runs on
@@ -309,11 +309,11 @@ public sealed partial class ProxyLeaseService
         return null;
     }
 
-    private static PoolResult<ProxyLease> NoMatch() =>
-        PoolResult.Failure<ProxyLease>(LeaseErrorCodes.NoMatchingProxy, "No active proxy matches the filters.");
+    private static ProxyKitResult<ProxyLease> NoMatch() =>
+        ProxyKitResult.Failure<ProxyLease>(LeaseErrorCodes.NoMatchingProxy, "No active proxy matches the filters.");
 
-    private static PoolResult<ProxyLease> AllLeased() =>
-        PoolResult.Failure<ProxyLease>(LeaseErrorCodes.AllLeased, "Every active proxy matching the filters is leased right now; try again later.");
+    private static ProxyKitResult<ProxyLease> AllLeased() =>
+        ProxyKitResult.Failure<ProxyLease>(LeaseErrorCodes.AllLeased, "Every active proxy matching the filters is leased right now; try again later.");
 
     private static ProxyKitError Invalid(string field, string message) => new(PoolErrorCodes.InvalidRequest, message, Field(field));
 

@@ -56,7 +56,7 @@ public sealed class ProxyProbeService
     }
 
     /// <summary>Runs the test; bad input or a refused destination is an <see cref="PoolErrorCodes.InvalidRequest"/> error.</summary>
-    public async Task<PoolResult<ProxyProbeReport>> TestAsync(ProxyProbeRequest request, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<ProxyProbeReport>> TestAsync(ProxyProbeRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
@@ -95,7 +95,7 @@ public sealed class ProxyProbeService
         var timeout = TimeSpan.FromSeconds(request.TimeoutSeconds);
         var results = await Task.WhenAll(candidates.Select(c => ProbeAsync(c, url, timeout, cancellationToken))).ConfigureAwait(false);
         var rate = results.Length == 0 ? 0 : Math.Round(results.Count(r => r.Reachable) / (double)results.Length, 4);
-        return PoolResult.Success(new ProxyProbeReport(url.ToString(), results, rate));
+        return ProxyKitResult.Success(new ProxyProbeReport(url.ToString(), results, rate));
     }
 
     private async Task<ProxyProbeResult> ProbeAsync(Candidate candidate, Uri url, TimeSpan timeout, CancellationToken cancellationToken)
@@ -193,8 +193,8 @@ public sealed class ProxyProbeService
         }
     }
 
-    private static PoolResult<ProxyProbeReport> Invalid(string field, string message) =>
-        PoolResult.Failure<ProxyProbeReport>(PoolErrorCodes.InvalidRequest, message, new Dictionary<string, object?> { ["field"] = field });
+    private static ProxyKitResult<ProxyProbeReport> Invalid(string field, string message) =>
+        ProxyKitResult.Failure<ProxyProbeReport>(PoolErrorCodes.InvalidRequest, message, new Dictionary<string, object?> { ["field"] = field });
 
     private sealed record Candidate(string Id, string Ip, int Port, string Protocol, string? Username, string? PasswordProtected);
 }

@@ -34,12 +34,12 @@ public sealed class ProxyPoolService
     /// (proxies whose state changed since are placed where they were, proxies found since are left out), so no proxy appears
     /// twice or is skipped while checks update scores. Cursors last <see cref="Scraping.ScrapingOptions.CursorLifetime"/>.
     /// </summary>
-    public async Task<PoolResult<ProxyPage>> QueryAsync(ProxyQuery query, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<ProxyPage>> QueryAsync(ProxyQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (Normalize(query, out var normalized) is { } invalid)
         {
-            return PoolResult.Failure<ProxyPage>(invalid);
+            return ProxyKitResult.Failure<ProxyPage>(invalid);
         }
 
         var fingerprint = PageCursor.Fingerprint(Canonical(normalized));
@@ -50,17 +50,17 @@ public sealed class ProxyPoolService
             cursor = PageCursor.TryDecode(normalized.Cursor, _protector);
             if (cursor is null || cursor.QueryFingerprint != fingerprint)
             {
-                return PoolResult.Failure<ProxyPage>(PoolErrorCodes.InvalidCursor,
+                return ProxyKitResult.Failure<ProxyPage>(PoolErrorCodes.InvalidCursor,
                     "The cursor was altered or belongs to another query (the filters and sort must stay the same across pages).", Field("cursor"));
             }
 
             if (now - cursor.SnapshotAt > _options.Value.Scraping.CursorLifetime)
             {
-                return PoolResult.Failure<ProxyPage>(PoolErrorCodes.InvalidCursor, "The cursor expired; start again from the first page.", Field("cursor"));
+                return ProxyKitResult.Failure<ProxyPage>(PoolErrorCodes.InvalidCursor, "The cursor expired; start again from the first page.", Field("cursor"));
             }
         }
 
-        return PoolResult.Success(await _store.QueryAsync(normalized, fingerprint, cursor, now, cancellationToken).ConfigureAwait(false));
+        return ProxyKitResult.Success(await _store.QueryAsync(normalized, fingerprint, cursor, now, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Gets one proxy with its most recent checks, or <see langword="null"/>.</summary>

@@ -13,12 +13,12 @@ internal sealed partial class SourceScraper(
     /// <summary>The protocol of entries that state none when the source names no default either.</summary>
     public const string FallbackProtocol = "http";
 
-    public async Task<PoolResult<ScrapeResult>> ScrapeAsync(SourceClaim source, CancellationToken cancellationToken)
+    public async Task<ProxyKitResult<ScrapeResult>> ScrapeAsync(SourceClaim source, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
         if (parsers.Find(source.ParserName) is null)
         {
-            return PoolResult.Failure<ScrapeResult>(PoolErrorCodes.UnknownParser, $"No parser named '{source.ParserName}' is registered.",
+            return ProxyKitResult.Failure<ScrapeResult>(PoolErrorCodes.UnknownParser, $"No parser named '{source.ParserName}' is registered.",
                 new Dictionary<string, object?> { ["parser_name"] = source.ParserName });
         }
 
@@ -40,13 +40,13 @@ internal sealed partial class SourceScraper(
                     source.Id, found.Count, created, found.Count - created, (long)timeProvider.GetElapsedTime(started).TotalMilliseconds,
                     context.Rejected, context.Duplicates);
                 LogScraped(logger, source.Id, result.ProxiesDiscovered, result.ProxiesNew, result.DurationMs);
-                return PoolResult.Success(result);
+                return ProxyKitResult.Success(result);
             }
         }
         catch (SourceFetchException ex)
         {
             LogFetchFailed(logger, source.Id, ex.Kind, ex.Message);
-            return PoolResult.Failure<ScrapeResult>(PoolErrorCodes.SourceFetchFailed, ex.Message,
+            return ProxyKitResult.Failure<ScrapeResult>(PoolErrorCodes.SourceFetchFailed, ex.Message,
                 new Dictionary<string, object?> { ["reason"] = ex.Kind.ToString(), ["status_code"] = ex.StatusCode });
         }
     }

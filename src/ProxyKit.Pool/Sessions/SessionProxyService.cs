@@ -74,7 +74,7 @@ public sealed partial class SessionProxyService
 
     /// <summary>Adds an active proxy with its first session.</summary>
     /// <returns>The proxy, or <c>validation_error</c>, <c>duplicate_proxy</c> or <c>duplicate_session</c>.</returns>
-    public async Task<PoolResult<SessionProxy>> CreateAsync(SessionProxyCreate request, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<SessionProxy>> CreateAsync(SessionProxyCreate request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var problems = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -127,7 +127,7 @@ public sealed partial class SessionProxyService
     /// Sets a proxy <c>active</c> or <c>disabled</c>; setting it active also ends a cooldown and clears its error streak.
     /// </summary>
     /// <returns>The proxy, or <c>validation_error</c> or <c>not_found</c>.</returns>
-    public async Task<PoolResult<SessionProxy>> SetStatusAsync(long id, string? status, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<SessionProxy>> SetStatusAsync(long id, string? status, CancellationToken cancellationToken = default)
     {
         if (!SessionProxyStatus.IsValid(status))
         {
@@ -141,12 +141,12 @@ public sealed partial class SessionProxyService
 
         await ChangedAsync(id).ConfigureAwait(false);
         var proxy = await _store.GetAsync(id, cancellationToken).ConfigureAwait(false);
-        return proxy is null ? NotFound<SessionProxy>(id) : PoolResult.Success(proxy);
+        return proxy is null ? NotFound<SessionProxy>(id) : ProxyKitResult.Success(proxy);
     }
 
     /// <summary>Binds one more session to a proxy, up to <see cref="SessionRotationOptions.MaxSessionsPerProxy"/>.</summary>
     /// <returns>The session, or <c>validation_error</c>, <c>not_found</c>, <c>session_limit</c> or <c>duplicate_session</c>.</returns>
-    public async Task<PoolResult<ProxySession>> AddSessionAsync(long id, string? session, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<ProxySession>> AddSessionAsync(long id, string? session, CancellationToken cancellationToken = default)
     {
         var problems = new Dictionary<string, object?>(StringComparer.Ordinal);
         CheckSession(session, problems);
@@ -181,7 +181,7 @@ public sealed partial class SessionProxyService
     /// than moving it to another proxy.
     /// </summary>
     /// <returns>The session, or <c>validation_error</c> or <c>not_found</c>.</returns>
-    public async Task<PoolResult<ProxySession>> SetSessionStatusAsync(long proxyId, long sessionId, string? status, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<ProxySession>> SetSessionStatusAsync(long proxyId, long sessionId, string? status, CancellationToken cancellationToken = default)
     {
         if (!SessionProxyStatus.IsValid(status))
         {
@@ -195,7 +195,7 @@ public sealed partial class SessionProxyService
 
         await ChangedAsync(proxyId).ConfigureAwait(false);
         var session = (await _store.GetAsync(proxyId, cancellationToken).ConfigureAwait(false))?.Sessions.FirstOrDefault(s => s.Id == sessionId);
-        return session is null ? SessionNotFound(proxyId, sessionId) : PoolResult.Success(session);
+        return session is null ? SessionNotFound(proxyId, sessionId) : ProxyKitResult.Success(session);
     }
 
     /// <summary>
@@ -204,7 +204,7 @@ public sealed partial class SessionProxyService
     /// bound; without one, any proxy chosen by rotation.
     /// </summary>
     /// <returns>The ticket, or <c>no_proxy_available</c> (details say why, and <c>retry_after_seconds</c>), <c>session_disabled</c> or <c>validation_error</c>.</returns>
-    public async Task<PoolResult<SessionProxyTicket>> NextAsync(string? session = null, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<SessionProxyTicket>> NextAsync(string? session = null, CancellationToken cancellationToken = default)
     {
         if (session is not null)
         {
@@ -239,7 +239,7 @@ public sealed partial class SessionProxyService
     /// the proxy into a cooldown when its consecutive failures reach the threshold or its failure rate over the window does.
     /// </summary>
     /// <returns>What the report did, or <c>validation_error</c> or <c>not_found</c>.</returns>
-    public async Task<PoolResult<SessionProxyReportResult>> ReportAsync(long id, SessionProxyReport report, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<SessionProxyReportResult>> ReportAsync(long id, SessionProxyReport report, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);
         var problems = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -293,7 +293,7 @@ public sealed partial class SessionProxyService
                 _catalog.SetErrors(entry, 0, hint.CooldownUntil, 0);
             }
 
-            return PoolResult.Success(new SessionProxyReportResult(id, false, false, 0, entry.Errors.CooldownUntil, false, released));
+            return ProxyKitResult.Success(new SessionProxyReportResult(id, false, false, 0, entry.Errors.CooldownUntil, false, released));
         }
 
         var state = await _store.RecordFailureAsync(id, cancellationToken).ConfigureAwait(false);
@@ -325,7 +325,7 @@ public sealed partial class SessionProxyService
             _catalog.SetErrors(entry, state.ErrorCount, state.CooldownUntil, state.CooldownLevel);
         }
 
-        return PoolResult.Success(new SessionProxyReportResult(id, true, blocked, state.ErrorCount, cooldownUntil, started, released));
+        return ProxyKitResult.Success(new SessionProxyReportResult(id, true, blocked, state.ErrorCount, cooldownUntil, started, released));
     }
 
     /// <summary>Aggregates counters, window outcomes, in-flight requests and each proxy's state and weight.</summary>
@@ -394,13 +394,13 @@ public sealed partial class SessionProxyService
 
     private static string HourlyKey(long proxyId) => string.Create(CultureInfo.InvariantCulture, $"pool:session-proxy:{proxyId}:hour");
 
-    private async Task<PoolResult<SessionProxyTicket>> StickyAsync(
+    private async Task<ProxyKitResult<SessionProxyTicket>> StickyAsync(
         SessionProxyCatalog.Snapshot snapshot, SessionProxyCatalog.BoundSession bound, string session, CancellationToken cancellationToken)
     {
         var view = new ProxySession(bound.Id, bound.ProxyId, session, bound.Status, bound.CreatedAt);
         if (bound.Status != SessionProxyStatus.Active)
         {
-            return PoolResult.Failure<SessionProxyTicket>(
+            return ProxyKitResult.Failure<SessionProxyTicket>(
                 SessionProxyErrorCodes.SessionDisabled, "The session is disabled.", new Dictionary<string, object?> { ["session_id"] = bound.Id });
         }
 
@@ -411,10 +411,10 @@ public sealed partial class SessionProxyService
 
         var refusals = new Refusals();
         var ticket = await TryHandOutAsync(entry, view, false, refusals, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        return ticket is not null ? PoolResult.Success(ticket) : refusals.ToFailure(bound.ProxyId, _timeProvider.GetUtcNow());
+        return ticket is not null ? ProxyKitResult.Success(ticket) : refusals.ToFailure(bound.ProxyId, _timeProvider.GetUtcNow());
     }
 
-    private async Task<PoolResult<SessionProxyTicket>> RotateAsync(SessionProxyCatalog.Snapshot snapshot, string? newSession, CancellationToken cancellationToken)
+    private async Task<ProxyKitResult<SessionProxyTicket>> RotateAsync(SessionProxyCatalog.Snapshot snapshot, string? newSession, CancellationToken cancellationToken)
     {
         var now = _timeProvider.GetUtcNow();
         var candidates = snapshot.Ordered;
@@ -460,14 +460,14 @@ public sealed partial class SessionProxyService
 
                 if (newSession is null)
                 {
-                    return PoolResult.Success(ticket);
+                    return ProxyKitResult.Success(ticket);
                 }
 
                 var bound = await _store.AddSessionAsync(ticket.Proxy.Id, newSession, Rules.MaxSessionsPerProxy, cancellationToken).ConfigureAwait(false);
                 if (bound.Succeeded)
                 {
                     await ChangedAsync(ticket.Proxy.Id).ConfigureAwait(false);
-                    return PoolResult.Success(ticket with { Session = bound.Value, SessionBound = true });
+                    return ProxyKitResult.Success(ticket with { Session = bound.Value, SessionBound = true });
                 }
 
                 await _inFlight.ReleaseAsync(InFlightKey(ticket.Proxy.Id), ticket.Ticket, cancellationToken).ConfigureAwait(false);
@@ -478,7 +478,7 @@ public sealed partial class SessionProxyService
                     var hash = _store.HashSession(newSession);
                     return reloaded.Sessions.TryGetValue(hash, out var winner)
                         ? await StickyAsync(reloaded, winner, newSession, cancellationToken).ConfigureAwait(false)
-                        : PoolResult.Failure<SessionProxyTicket>(bound.Error);
+                        : ProxyKitResult.Failure<SessionProxyTicket>(bound.Error);
                 }
 
                 refusals.SessionLimit++; // filled up (or deleted) since the view was loaded
@@ -608,15 +608,15 @@ public sealed partial class SessionProxyService
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static PoolResult<T> Invalid<T>(Dictionary<string, object?> problems) =>
-        PoolResult.Failure<T>(SessionProxyErrorCodes.ValidationError, "Missing or invalid fields.", problems);
+    private static ProxyKitResult<T> Invalid<T>(Dictionary<string, object?> problems) =>
+        ProxyKitResult.Failure<T>(SessionProxyErrorCodes.ValidationError, "Missing or invalid fields.", problems);
 
-    private static PoolResult<ProxySession> SessionNotFound(long proxyId, long sessionId) =>
-        PoolResult.Failure<ProxySession>(
+    private static ProxyKitResult<ProxySession> SessionNotFound(long proxyId, long sessionId) =>
+        ProxyKitResult.Failure<ProxySession>(
             SessionProxyErrorCodes.NotFound, "The proxy has no such session.", new Dictionary<string, object?> { ["proxy_id"] = proxyId, ["session_id"] = sessionId });
 
-    private static PoolResult<T> NotFound<T>(long id) =>
-        PoolResult.Failure<T>(SessionProxyErrorCodes.NotFound, "The proxy does not exist.", new Dictionary<string, object?> { ["proxy_id"] = id });
+    private static ProxyKitResult<T> NotFound<T>(long id) =>
+        ProxyKitResult.Failure<T>(SessionProxyErrorCodes.NotFound, "The proxy does not exist.", new Dictionary<string, object?> { ["proxy_id"] = id });
 
     [LoggerMessage(EventId = 6600, Level = LogLevel.Warning, Message = "Session proxy {ProxyId} cooling down until {Until} after {ErrorCount} consecutive errors (cooldown {Level} in a row)")]
     private static partial void LogCooldown(ILogger logger, long proxyId, int errorCount, DateTimeOffset until, int level);
@@ -651,7 +651,7 @@ public sealed partial class SessionProxyService
             Earliest(until);
         }
 
-        public PoolResult<SessionProxyTicket> ToFailure(long? proxyId, DateTimeOffset now)
+        public ProxyKitResult<SessionProxyTicket> ToFailure(long? proxyId, DateTimeOffset now)
         {
             // A busy proxy frees a slot as soon as any in-flight request is reported: retry soon.
             var retry = Busy > 0 || _earliest is null ? TimeSpan.FromSeconds(1) : _earliest.Value - now;
@@ -672,7 +672,7 @@ public sealed partial class SessionProxyService
             var message = proxyId is null
                 ? "No proxy can take a request now (disabled, cooling down, at the in-flight cap or over the hourly limit)."
                 : "The session's proxy cannot take a request now; the session keeps its proxy, so retry later.";
-            return PoolResult.Failure<SessionProxyTicket>(SessionProxyErrorCodes.NoProxyAvailable, message, details);
+            return ProxyKitResult.Failure<SessionProxyTicket>(SessionProxyErrorCodes.NoProxyAvailable, message, details);
         }
 
         private void Earliest(DateTimeOffset until) => _earliest = _earliest is { } e && e < until ? e : until;

@@ -27,7 +27,7 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
 
     /// <summary>Adds an active proxy with its first session, both or neither.</summary>
     /// <returns>The proxy, or <c>duplicate_proxy</c> (same ip and port) or <c>duplicate_session</c> (cookie already bound).</returns>
-    public async Task<PoolResult<SessionProxy>> CreateAsync(
+    public async Task<ProxyKitResult<SessionProxy>> CreateAsync(
         string ip, int port, string? username, string? password, string session, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(ip);
@@ -60,21 +60,21 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
 
                     var sessionId = await InsertSessionAsync(connection, transaction, proxyId, sessionHash, sessionProtected, now, cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return PoolResult.Success(new SessionProxy(
+                    return ProxyKitResult.Success(new SessionProxy(
                         proxyId, ip, port, username, password, SessionProxyStatus.Active, 0, 0, 0, 0, 0, null, 0, now, now, null,
                         [new ProxySession(sessionId, proxyId, session, SessionProxyStatus.Active, now)]));
                 }
             }
             catch (DbException ex) when (Duplicate(ex) is { } error)
             {
-                return PoolResult.Failure<SessionProxy>(error);
+                return ProxyKitResult.Failure<SessionProxy>(error);
             }
         }
     }
 
     /// <summary>Binds one more session to a proxy unless it already carries <paramref name="maxSessions"/>.</summary>
     /// <returns>The session, or <c>not_found</c>, <c>session_limit</c> or <c>duplicate_session</c>.</returns>
-    public async Task<PoolResult<ProxySession>> AddSessionAsync(long proxyId, string session, int maxSessions, CancellationToken cancellationToken)
+    public async Task<ProxyKitResult<ProxySession>> AddSessionAsync(long proxyId, string session, int maxSessions, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(session);
 
@@ -99,7 +99,7 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
                         if (await reserve.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
                         {
                             return await ExistsAsync(connection, transaction, proxyId, cancellationToken).ConfigureAwait(false)
-                                ? PoolResult.Failure<ProxySession>(
+                                ? ProxyKitResult.Failure<ProxySession>(
                                     SessionProxyErrorCodes.SessionLimit, "The proxy already carries as many sessions as allowed.",
                                     new Dictionary<string, object?> { ["proxy_id"] = proxyId, ["max_sessions"] = maxSessions })
                                 : NotFound<ProxySession>(proxyId);
@@ -108,12 +108,12 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
 
                     var sessionId = await InsertSessionAsync(connection, transaction, proxyId, sessionHash, sessionProtected, now, cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return PoolResult.Success(new ProxySession(sessionId, proxyId, session, SessionProxyStatus.Active, now));
+                    return ProxyKitResult.Success(new ProxySession(sessionId, proxyId, session, SessionProxyStatus.Active, now));
                 }
             }
             catch (DbException ex) when (Duplicate(ex) is { } error)
             {
-                return PoolResult.Failure<ProxySession>(error);
+                return ProxyKitResult.Failure<ProxySession>(error);
             }
         }
     }
@@ -409,8 +409,8 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
 
     private static long ToInt64(object? value) => value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
 
-    private static PoolResult<T> NotFound<T>(long proxyId) =>
-        PoolResult.Failure<T>(SessionProxyErrorCodes.NotFound, "The proxy does not exist.", new Dictionary<string, object?> { ["proxy_id"] = proxyId });
+    private static ProxyKitResult<T> NotFound<T>(long proxyId) =>
+        ProxyKitResult.Failure<T>(SessionProxyErrorCodes.NotFound, "The proxy does not exist.", new Dictionary<string, object?> { ["proxy_id"] = proxyId });
 
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {

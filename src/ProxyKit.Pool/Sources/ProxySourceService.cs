@@ -47,13 +47,13 @@ public sealed class ProxySourceService
     /// it is recorded; an unknown parser, content no parser supports or an unreachable URL is an error (HTTP 422).
     /// A new active source is due at once.
     /// </summary>
-    public async Task<PoolResult<ProxySource>> CreateAsync(NewProxySource request, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<ProxySource>> CreateAsync(NewProxySource request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var cron = request.CronSchedule ?? CronSchedules.Default;
         if (Validate(request.Url, cron, request.DefaultProtocol, out var defaultProtocol) is { } invalid)
         {
-            return PoolResult.Failure<ProxySource>(invalid);
+            return ProxyKitResult.Failure<ProxySource>(invalid);
         }
 
         string parserName;
@@ -61,7 +61,7 @@ public sealed class ProxySourceService
         {
             if (_parsers.Find(request.ParserName) is not { } parser)
             {
-                return PoolResult.Failure<ProxySource>(UnknownParser(request.ParserName));
+                return ProxyKitResult.Failure<ProxySource>(UnknownParser(request.ParserName));
             }
 
             // Stored under its registered name: lookups ignore case, but listings should show one spelling.
@@ -72,7 +72,7 @@ public sealed class ProxySourceService
             var detected = await DetectAsync(request.Url, cancellationToken).ConfigureAwait(false);
             if (!detected.Succeeded)
             {
-                return PoolResult.Failure<ProxySource>(detected.Error!);
+                return ProxyKitResult.Failure<ProxySource>(detected.Error!);
             }
 
             parserName = detected.Value!;
@@ -83,7 +83,7 @@ public sealed class ProxySourceService
             Guid.CreateVersion7().ToString("D"), request.Url.Trim(), parserName, cron.Trim(), defaultProtocol, request.IsActive, null, now,
             request.IsActive ? now : null, new SourceStats(null, null, null, 0, 0, 0, null, null, 0, 0));
         await _store.InsertAsync(source, cancellationToken).ConfigureAwait(false);
-        return PoolResult.Success(source);
+        return ProxyKitResult.Success(source);
     }
 
     /// <summary>Gets a source, or <see langword="null"/>.</summary>
@@ -91,11 +91,11 @@ public sealed class ProxySourceService
         IsId(id) ? _store.GetAsync(id, cancellationToken) : Task.FromResult<ProxySource?>(null);
 
     /// <summary>Lists sources oldest first, <paramref name="limit"/> (1 to 200) at a time.</summary>
-    public async Task<PoolResult<ProxySourcePage>> ListAsync(bool? isActive, int limit = 50, string? cursor = null, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<ProxySourcePage>> ListAsync(bool? isActive, int limit = 50, string? cursor = null, CancellationToken cancellationToken = default)
     {
         if (limit is < 1 or > 200)
         {
-            return PoolResult.Failure<ProxySourcePage>(PoolErrorCodes.InvalidRequest, "limit must be between 1 and 200.", Field("limit"));
+            return ProxyKitResult.Failure<ProxySourcePage>(PoolErrorCodes.InvalidRequest, "limit must be between 1 and 200.", Field("limit"));
         }
 
         var fingerprint = PageCursor.Fingerprint($"sources|{isActive}");
@@ -104,7 +104,7 @@ public sealed class ProxySourceService
         {
             if (PageCursor.TryDecode(cursor, _protector) is not { } decoded || decoded.QueryFingerprint != fingerprint)
             {
-                return PoolResult.Failure<ProxySourcePage>(PoolErrorCodes.InvalidCursor, "The cursor is not valid for this query.", Field("cursor"));
+                return ProxyKitResult.Failure<ProxySourcePage>(PoolErrorCodes.InvalidCursor, "The cursor is not valid for this query.", Field("cursor"));
             }
 
             after = (new DateTimeOffset(decoded.LastKeyBits, TimeSpan.Zero), decoded.LastId);
@@ -119,17 +119,17 @@ public sealed class ProxySourceService
             next = new PageCursor(fingerprint, _timeProvider.GetUtcNow(), total, last.CreatedAt.UtcTicks, last.Id).Encode(_protector);
         }
 
-        return PoolResult.Success(new ProxySourcePage(items, next, total));
+        return ProxyKitResult.Success(new ProxySourcePage(items, next, total));
     }
 
     /// <summary>Changes the given fields of a source (<see cref="PoolErrorCodes.NotFound"/> when it does not exist).</summary>
-    public async Task<PoolResult<ProxySource>> UpdateAsync(string id, ProxySourcePatch patch, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<ProxySource>> UpdateAsync(string id, ProxySourcePatch patch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patch);
         var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (current is null)
         {
-            return PoolResult.Failure<ProxySource>(NotFound(id));
+            return ProxyKitResult.Failure<ProxySource>(NotFound(id));
         }
 
         var url = patch.Url ?? current.Url;
@@ -137,7 +137,7 @@ public sealed class ProxySourceService
         var protocol = patch.ClearDefaultProtocol ? null : patch.DefaultProtocol ?? current.DefaultProtocol;
         if (Validate(url, cron, protocol, out var defaultProtocol) is { } invalid)
         {
-            return PoolResult.Failure<ProxySource>(invalid);
+            return ProxyKitResult.Failure<ProxySource>(invalid);
         }
 
         var parserName = current.ParserName;
@@ -145,7 +145,7 @@ public sealed class ProxySourceService
         {
             if (_parsers.Find(patch.ParserName) is not { } parser)
             {
-                return PoolResult.Failure<ProxySource>(UnknownParser(patch.ParserName));
+                return ProxyKitResult.Failure<ProxySource>(UnknownParser(patch.ParserName));
             }
 
             parserName = parser.Name;
@@ -173,8 +173,8 @@ public sealed class ProxySourceService
             NextRunAt = nextRun,
         };
         return await _store.UpdateAsync(updated, now, cancellationToken).ConfigureAwait(false)
-            ? PoolResult.Success(updated)
-            : PoolResult.Failure<ProxySource>(NotFound(id));
+            ? ProxyKitResult.Success(updated)
+            : ProxyKitResult.Failure<ProxySource>(NotFound(id));
     }
 
     /// <summary>Deletes a source; the proxies it found stay in the pool. False when it does not exist.</summary>
@@ -185,7 +185,7 @@ public sealed class ProxySourceService
     /// Scrapes a source now, bypassing its schedule (which stays as it was). Fails with
     /// <see cref="PoolErrorCodes.ScrapeInProgress"/> while a worker holds it, and records failures in its statistics.
     /// </summary>
-    public async Task<PoolResult<ScrapeResult>> ScrapeNowAsync(string id, CancellationToken cancellationToken = default)
+    public async Task<ProxyKitResult<ScrapeResult>> ScrapeNowAsync(string id, CancellationToken cancellationToken = default)
     {
         var options = _options.Value.Scraping;
         var claim = IsId(id)
@@ -194,17 +194,17 @@ public sealed class ProxySourceService
         if (claim is null)
         {
             return await GetAsync(id, cancellationToken).ConfigureAwait(false) is null
-                ? PoolResult.Failure<ScrapeResult>(NotFound(id))
-                : PoolResult.Failure<ScrapeResult>(PoolErrorCodes.ScrapeInProgress, "The source is being scraped right now; try again when it finishes.");
+                ? ProxyKitResult.Failure<ScrapeResult>(NotFound(id))
+                : ProxyKitResult.Failure<ScrapeResult>(PoolErrorCodes.ScrapeInProgress, "The source is being scraped right now; try again when it finishes.");
         }
 
         return await ScrapeClaimedAsync(claim, options.WorkerId, reschedule: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Scrapes a claimed source and releases the claim with the outcome (the scheduler and manual scrapes).</summary>
-    internal async Task<PoolResult<ScrapeResult>> ScrapeClaimedAsync(SourceClaim claim, string worker, bool reschedule, CancellationToken cancellationToken)
+    internal async Task<ProxyKitResult<ScrapeResult>> ScrapeClaimedAsync(SourceClaim claim, string worker, bool reschedule, CancellationToken cancellationToken)
     {
-        PoolResult<ScrapeResult> result;
+        ProxyKitResult<ScrapeResult> result;
         try
         {
             result = await _scraper.ScrapeAsync(claim, cancellationToken).ConfigureAwait(false);
@@ -238,7 +238,7 @@ public sealed class ProxySourceService
         return recorded;
     }
 
-    private async Task<PoolResult<string>> DetectAsync(string url, CancellationToken cancellationToken)
+    private async Task<ProxyKitResult<string>> DetectAsync(string url, CancellationToken cancellationToken)
     {
         try
         {
@@ -249,15 +249,15 @@ public sealed class ProxySourceService
                 var length = await document.Content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 var parser = _parsers.Detect(new ProxyDocumentProbe(head.AsMemory(0, length), document.ContentType, document.FileName));
                 return parser is null
-                    ? PoolResult.Failure<string>(PoolErrorCodes.UnsupportedContent,
+                    ? ProxyKitResult.Failure<string>(PoolErrorCodes.UnsupportedContent,
                         "No registered parser supports the content at this URL; name one with parser_name.",
                         new Dictionary<string, object?> { ["content_type"] = document.ContentType, ["parsers"] = _parsers.Parsers.Select(p => p.Name).ToArray() })
-                    : PoolResult.Success(parser.Name);
+                    : ProxyKitResult.Success(parser.Name);
             }
         }
         catch (SourceFetchException ex)
         {
-            return PoolResult.Failure<string>(PoolErrorCodes.SourceFetchFailed,
+            return ProxyKitResult.Failure<string>(PoolErrorCodes.SourceFetchFailed,
                 "The URL could not be fetched to detect its format (" + ex.Message + "); name a parser with parser_name, or fix the URL.",
                 new Dictionary<string, object?> { ["reason"] = ex.Kind.ToString(), ["status_code"] = ex.StatusCode });
         }

@@ -902,7 +902,7 @@ public abstract class SessionProxyServiceContractTests(TestEngine engine) : Pool
         return created.Value!;
     }
 
-    private static Task<PoolResult<SessionProxyReportResult>> Fail(SessionProxyService service, long id, string? ticket = null, double? latencyMs = null) =>
+    private static Task<ProxyKitResult<SessionProxyReportResult>> Fail(SessionProxyService service, long id, string? ticket = null, double? latencyMs = null) =>
         service.ReportAsync(id, new SessionProxyReport { Success = false, Ticket = ticket, LatencyMs = latencyMs });
 
     private static int Detail(ProxyKitError error, string key) => (int)error.Details![key]!;
