@@ -49,6 +49,27 @@ public sealed class ProxyKitDatabase : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Runs one statement on a connection of its own (autocommit) and returns the rows it affected.</summary>
+    /// <param name="sql">The statement, with <c>@name</c> parameters.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="parameters">The parameters' names (without <c>@</c>) and values.</param>
+    public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sql);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand(sql, null);
+            foreach (var (name, value) in parameters)
+            {
+                command.With(name, value);
+            }
+
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Checks that the database answers a trivial query.</summary>
     /// <returns><see langword="true"/> when it answered; <see langword="false"/> when the connection or query failed.</returns>
     public async ValueTask<bool> PingAsync(CancellationToken cancellationToken = default)

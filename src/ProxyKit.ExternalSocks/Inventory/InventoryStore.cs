@@ -168,18 +168,18 @@ internal sealed class InventoryStore(ProxyKitDatabase database, TimeProvider tim
 
     /// <summary>Marks a product offline at the provider (a buy answered sold out): it leaves the listing at once.</summary>
     public Task MarkOfflineAsync(long productId, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE extsocks_inventory SET provider_status = 0, updated_at = @now WHERE id = @id",
+        database.ExecuteAsync("UPDATE extsocks_inventory SET provider_status = 0, updated_at = @now WHERE id = @id",
             cancellationToken, ("now", timeProvider.GetUtcNow()), ("id", productId));
 
     /// <summary>Removes available proxies the provider reports offline; reserved and sold ones stay. Returns how many.</summary>
     public Task<int> RemoveOfflineAsync(CancellationToken cancellationToken) =>
-        ExecuteAsync("DELETE FROM extsocks_inventory WHERE state = 'available' AND provider_status <> 1", cancellationToken);
+        database.ExecuteAsync("DELETE FROM extsocks_inventory WHERE state = 'available' AND provider_status <> 1", cancellationToken);
 
     /// <summary>Takes the sync lease of <paramref name="provider"/> for <paramref name="holder"/> unless another holder's lease is live.</summary>
     public async Task<bool> TryLockSyncAsync(string provider, string holder, TimeSpan duration, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        return await ExecuteAsync(
+        return await database.ExecuteAsync(
             "INSERT INTO extsocks_sync_locks (provider, holder, expires_at) VALUES (@provider, @holder, @expires) " +
             "ON CONFLICT (provider) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at " +
             "WHERE extsocks_sync_locks.expires_at <= @now OR extsocks_sync_locks.holder = excluded.holder",
@@ -188,11 +188,11 @@ internal sealed class InventoryStore(ProxyKitDatabase database, TimeProvider tim
 
     /// <summary>Releases the sync lease if <paramref name="holder"/> still has it.</summary>
     public Task UnlockSyncAsync(string provider, string holder, CancellationToken cancellationToken) =>
-        ExecuteAsync("DELETE FROM extsocks_sync_locks WHERE provider = @provider AND holder = @holder", cancellationToken, ("provider", provider), ("holder", holder));
+        database.ExecuteAsync("DELETE FROM extsocks_sync_locks WHERE provider = @provider AND holder = @holder", cancellationToken, ("provider", provider), ("holder", holder));
 
     /// <summary>Records a sync's result.</summary>
     public Task RecordSyncAsync(SyncResult result, string? countryCode, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
-        ExecuteAsync(
+        database.ExecuteAsync(
             "INSERT INTO extsocks_sync_runs (provider, country_code, started_at, finished_at, complete, total_fetched, total_available_external, " +
             "added, updated, skipped, removed, error) VALUES (@provider, @code, @started, @finished, @complete, @fetched, @available, @added, @updated, " +
             "@skipped, @removed, @error)",
@@ -297,18 +297,4 @@ internal sealed class InventoryStore(ProxyKitDatabase database, TimeProvider tim
         return affected;
     }
 
-    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            using var command = connection.CreateCommand(sql, null);
-            foreach (var (name, value) in parameters)
-            {
-                command.With(name, value);
-            }
-
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
 }

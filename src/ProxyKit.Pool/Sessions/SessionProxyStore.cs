@@ -157,7 +157,7 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
             throw new ArgumentOutOfRangeException(nameof(status), status, "The status must be 'active' or 'disabled'.");
         }
 
-        return await ExecuteAsync(
+        return await database.ExecuteAsync(
             "UPDATE pool_proxy_sessions SET status = @status WHERE id = @id AND proxy_id = @proxy",
             cancellationToken, ("status", status), ("id", sessionId), ("proxy", proxyId)).ConfigureAwait(false) > 0;
     }
@@ -207,7 +207,7 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
         var sql = status == SessionProxyStatus.Active
             ? "UPDATE pool_session_proxies SET status = @status, error_count = 0, cooldown_until = NULL, cooldown_level = 0, updated_at = @now WHERE id = @id"
             : "UPDATE pool_session_proxies SET status = @status, updated_at = @now WHERE id = @id";
-        return await ExecuteAsync(sql, cancellationToken, ("status", status), ("now", timeProvider.GetUtcNow()), ("id", id)).ConfigureAwait(false) > 0;
+        return await database.ExecuteAsync(sql, cancellationToken, ("status", status), ("now", timeProvider.GetUtcNow()), ("id", id)).ConfigureAwait(false) > 0;
     }
 
     /// <summary>Counts one more consecutive failure atomically.</summary>
@@ -237,14 +237,14 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
     /// down: of many hosts that see the threshold crossed at once, exactly one starts it.
     /// </summary>
     public async Task<bool> TryStartCooldownAsync(long id, int seenLevel, DateTimeOffset until, CancellationToken cancellationToken) =>
-        await ExecuteAsync(
+        await database.ExecuteAsync(
             "UPDATE pool_session_proxies SET cooldown_level = cooldown_level + 1, cooldown_until = @until, updated_at = @now " +
             "WHERE id = @id AND cooldown_level = @level AND (cooldown_until IS NULL OR cooldown_until <= @now)",
             cancellationToken, ("until", until), ("now", timeProvider.GetUtcNow()), ("id", id), ("level", seenLevel)).ConfigureAwait(false) > 0;
 
     /// <summary>Ends an error streak after a success: no consecutive errors, and the next cooldown starts from the base again.</summary>
     public async Task ClearErrorsAsync(long id, CancellationToken cancellationToken) =>
-        await ExecuteAsync(
+        await database.ExecuteAsync(
             "UPDATE pool_session_proxies SET error_count = 0, cooldown_level = 0, updated_at = @now " +
             "WHERE id = @id AND (error_count > 0 OR cooldown_level > 0)",
             cancellationToken, ("now", timeProvider.GetUtcNow()), ("id", id)).ConfigureAwait(false);
@@ -411,21 +411,6 @@ internal sealed class SessionProxyStore(ProxyKitDatabase database, SecretProtect
 
     private static ProxyKitResult<T> NotFound<T>(long proxyId) =>
         ProxyKitResult.Failure<T>(SessionProxyErrorCodes.NotFound, "The proxy does not exist.", new Dictionary<string, object?> { ["proxy_id"] = proxyId });
-
-    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            using var command = connection.CreateCommand(sql, null);
-            foreach (var (name, value) in parameters)
-            {
-                command.With(name, value);
-            }
-
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
 
     /// <summary>Maps a unique violation to its business error; never echoes the values (the session is a secret).</summary>
     private ProxyKitError? Duplicate(DbException exception)
