@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Options;
 using ProxyKit.Ledger;
 using ProxyKit.Storage;
@@ -15,7 +16,7 @@ namespace ProxyKit.Accounts.Ledger;
 /// hot rows. Holds are two-phase (reserve, then post or void); a refund is a compensating transfer, at most one per
 /// original transfer by a unique index.
 /// </summary>
-public sealed class CreditLedger : ICreditLedger, IAsyncDisposable
+public sealed class CreditLedger : ITransactionalCreditLedger, IAsyncDisposable
 {
     private readonly ProxyKitDatabase _database;
     private readonly TimeProvider _timeProvider;
@@ -70,31 +71,22 @@ public sealed class CreditLedger : ICreditLedger, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask<LedgerResult> HoldAsync(LedgerHold hold, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(hold);
-        Validate(hold.Amount, hold.IdempotencyKey, hold.Description, hold.TxType);
-        var account = LedgerAccounts.User(hold.UserId, hold.Asset);
-        var hash = LedgerStore.RequestHash("hold", hold.Asset, hold.Amount, hold.Reference, null);
-        return await WriteIdempotentAsync(account, hold.IdempotencyKey, hash, async (connection, transaction, now) =>
-        {
-            var after = await LedgerStore.TryDebitAsync(connection, transaction, account, hold.Amount, now, cancellationToken).ConfigureAwait(false);
-            if (after is null)
-            {
-                return null;
-            }
+        var (account, hash) = PrepareHold(hold);
+        return await WriteIdempotentAsync(account, hold.IdempotencyKey, hash,
+            (connection, transaction, now) => WriteHoldAsync(hold, account, hash, connection, transaction, now, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
 
-            var id = Guid.CreateVersion7();
-            await LedgerStore.InsertTransfersAsync(connection, transaction,
-                [new TransferRow(id, account, LedgerAccounts.Holds(hold.Asset), hold.Asset, hold.Amount, "hold", hold.UserId, -hold.Amount, after,
-                    hold.TxType, hold.Description, hold.Reference, null, account, hold.IdempotencyKey, hash, now)],
-                cancellationToken).ConfigureAwait(false);
-            using var insert = connection.CreateCommand(
-                "INSERT INTO ledger_holds (id, account_id, user_id, asset, amount, status, expires_at) VALUES (@id, @account, @user, @asset, @amount, 'pending', @expires)",
-                transaction)
-                .With("id", id.ToString("D")).With("account", account).With("user", hold.UserId.ToString("D")).With("asset", hold.Asset.Code)
-                .With("amount", hold.Amount).With("expires", hold.ExpiresAt);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return new LedgerResult(LedgerStatus.Succeeded, id, after);
-        }, cancellationToken).ConfigureAwait(false);
+    /// <inheritdoc />
+    public bool CanJoin(ProxyKitDatabase database) => ReferenceEquals(database, _database);
+
+    /// <inheritdoc />
+    public async ValueTask<LedgerResult> HoldAsync(LedgerHold hold, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        var (account, hash) = PrepareHold(hold);
+        return await WriteHoldAsync(hold, account, hash, connection, transaction, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false)
+            ?? new LedgerResult(LedgerStatus.InsufficientFunds);
     }
 
     /// <inheritdoc />
@@ -103,6 +95,14 @@ public sealed class CreditLedger : ICreditLedger, IAsyncDisposable
 
     /// <inheritdoc />
     public ValueTask<LedgerResult> VoidHoldAsync(Guid holdId, CancellationToken cancellationToken = default) => SettleAsync(holdId, post: false, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<LedgerResult> PostHoldAsync(Guid holdId, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        return new(SettleAsync(connection, transaction, holdId, post: true, expiredOnly: false, _timeProvider.GetUtcNow(), cancellationToken));
+    }
 
     /// <inheritdoc />
     public async ValueTask<LedgerResult> RefundAsync(LedgerRefund refund, CancellationToken cancellationToken = default)
@@ -365,6 +365,36 @@ public sealed class CreditLedger : ICreditLedger, IAsyncDisposable
         }
     }
 
+    private static (string Account, string Hash) PrepareHold(LedgerHold hold)
+    {
+        ArgumentNullException.ThrowIfNull(hold);
+        Validate(hold.Amount, hold.IdempotencyKey, hold.Description, hold.TxType);
+        return (LedgerAccounts.User(hold.UserId, hold.Asset), LedgerStore.RequestHash("hold", hold.Asset, hold.Amount, hold.Reference, null));
+    }
+
+    // The hold's writes: the conditional debit, its journal row and the pending hold; null (nothing written) when the balance is short.
+    private static async Task<LedgerResult?> WriteHoldAsync(
+        LedgerHold hold, string account, string hash, DbConnection connection, DbTransaction transaction, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var after = await LedgerStore.TryDebitAsync(connection, transaction, account, hold.Amount, now, cancellationToken).ConfigureAwait(false);
+        if (after is null)
+        {
+            return null;
+        }
+
+        var id = Guid.CreateVersion7();
+        await LedgerStore.WriteAsync(connection, transaction,
+            [new TransferRow(id, account, LedgerAccounts.Holds(hold.Asset), hold.Asset, hold.Amount, "hold", hold.UserId, -hold.Amount, after,
+                hold.TxType, hold.Description, hold.Reference, null, account, hold.IdempotencyKey, hash, now)],
+            [], now, cancellationToken, (sql, command) =>
+            {
+                sql.Append("INSERT INTO ledger_holds (id, account_id, user_id, asset, amount, status, expires_at) VALUES (@hid, @haccount, @huser, @hasset, @hamount, 'pending', @hexpires);");
+                command.With("hid", id.ToString("D")).With("haccount", account).With("huser", hold.UserId.ToString("D")).With("hasset", hold.Asset.Code)
+                    .With("hamount", hold.Amount).With("hexpires", hold.ExpiresAt);
+            }).ConfigureAwait(false);
+        return new LedgerResult(LedgerStatus.Succeeded, id, after);
+    }
+
     // The idempotency pre-check, then the movement in a write transaction (work returns null for "insufficient funds":
     // nothing is committed). A concurrent request with the same key loses on the unique constraint, which aborts its
     // whole transaction — its debit included — and it answers with the winner's stored result.
@@ -411,50 +441,59 @@ public sealed class CreditLedger : ICreditLedger, IAsyncDisposable
             var transaction = await _database.Dialect.BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var now = _timeProvider.GetUtcNow();
-
-                // The conditional update is the settlement: of racing posts, voids and reapers exactly one wins.
-                using var claim = connection.CreateCommand(
-                    $"""
-                    UPDATE ledger_holds SET status = @status, settled_at = @now
-                    WHERE id = @id AND status = 'pending' AND {(post ? "expires_at > @now" : expiredOnly ? "expires_at <= @now" : "1 = 1")}
-                    RETURNING account_id, user_id, asset, amount
-                    """,
-                    transaction).With("status", post ? "posted" : "voided").With("now", now).With("id", holdId.ToString("D"));
-                string account;
-                Guid userId;
-                LedgerAsset asset;
-                long amount;
-                using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+                var result = await SettleAsync(connection, transaction, holdId, post, expiredOnly, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                if (result.Succeeded)
                 {
-                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        await reader.DisposeAsync().ConfigureAwait(false);
-                        using var exists = connection.CreateCommand("SELECT COUNT(*) FROM ledger_holds WHERE id = @id", transaction).With("id", holdId.ToString("D"));
-                        var found = Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) > 0;
-                        return new LedgerResult(found ? LedgerStatus.HoldNotPending : LedgerStatus.NotFound);
-                    }
-
-                    (account, userId, asset, amount) = (reader.GetString(0), Guid.Parse(reader.GetString(1)), new LedgerAsset(reader.GetString(2)), reader.GetInt64(3));
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                TransferRow row;
-                if (post)
-                {
-                    row = new TransferRow(Guid.CreateVersion7(), LedgerAccounts.Holds(asset), LedgerAccounts.Revenue(asset), asset, amount, "post", userId, 0, null,
-                        "post", "Hold settled", null, holdId, null, null, null, now);
-                }
-                else
-                {
-                    var after = await LedgerStore.CreditAsync(connection, transaction, userId, asset, amount, now, cancellationToken).ConfigureAwait(false);
-                    row = new TransferRow(Guid.CreateVersion7(), LedgerAccounts.Holds(asset), account, asset, amount, "void", userId, amount, after,
-                        "void", expiredOnly ? "Hold expired" : "Hold released", null, holdId, null, null, null, now);
-                }
-
-                await LedgerStore.InsertTransfersAsync(connection, transaction, [row], cancellationToken).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return new LedgerResult(LedgerStatus.Succeeded, row.Id, row.BalanceAfter);
+                return result;
             }
         }
+    }
+
+    // The conditional update is the settlement: of racing posts, voids and reapers exactly one wins. Writes nothing when it refuses.
+    private static async Task<LedgerResult> SettleAsync(
+        DbConnection connection, DbTransaction transaction, Guid holdId, bool post, bool expiredOnly, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var claim = connection.CreateCommand(
+            $"""
+            UPDATE ledger_holds SET status = @status, settled_at = @now
+            WHERE id = @id AND status = 'pending' AND {(post ? "expires_at > @now" : expiredOnly ? "expires_at <= @now" : "1 = 1")}
+            RETURNING account_id, user_id, asset, amount
+            """,
+            transaction).With("status", post ? "posted" : "voided").With("now", now).With("id", holdId.ToString("D"));
+        string account;
+        Guid userId;
+        LedgerAsset asset;
+        long amount;
+        using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+                using var exists = connection.CreateCommand("SELECT COUNT(*) FROM ledger_holds WHERE id = @id", transaction).With("id", holdId.ToString("D"));
+                var found = Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) > 0;
+                return new LedgerResult(found ? LedgerStatus.HoldNotPending : LedgerStatus.NotFound);
+            }
+
+            (account, userId, asset, amount) = (reader.GetString(0), Guid.Parse(reader.GetString(1)), new LedgerAsset(reader.GetString(2)), reader.GetInt64(3));
+        }
+
+        TransferRow row;
+        if (post)
+        {
+            row = new TransferRow(Guid.CreateVersion7(), LedgerAccounts.Holds(asset), LedgerAccounts.Revenue(asset), asset, amount, "post", userId, 0, null,
+                "post", "Hold settled", null, holdId, null, null, null, now);
+        }
+        else
+        {
+            var after = await LedgerStore.CreditAsync(connection, transaction, userId, asset, amount, now, cancellationToken).ConfigureAwait(false);
+            row = new TransferRow(Guid.CreateVersion7(), LedgerAccounts.Holds(asset), account, asset, amount, "void", userId, amount, after,
+                "void", expiredOnly ? "Hold expired" : "Hold released", null, holdId, null, null, null, now);
+        }
+
+        await LedgerStore.InsertTransfersAsync(connection, transaction, [row], cancellationToken).ConfigureAwait(false);
+        return new LedgerResult(LedgerStatus.Succeeded, row.Id, row.BalanceAfter);
     }
 }

@@ -103,9 +103,13 @@ internal static class LedgerStore
         return balances;
     }
 
-    /// <summary>Writes journal rows and, optionally, absolute balances (decided under the batch's row locks), in one round trip.</summary>
+    /// <summary>
+    /// Writes journal rows and, optionally, absolute balances (decided under the batch's row locks) and statements
+    /// <paramref name="alsoWrite"/> appends (with their parameters), in one round trip.
+    /// </summary>
     public static async Task WriteAsync(
-        DbConnection connection, DbTransaction transaction, IReadOnlyList<TransferRow> rows, IReadOnlyList<(string Account, long Balance)> balances, DateTimeOffset now, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<TransferRow> rows, IReadOnlyList<(string Account, long Balance)> balances, DateTimeOffset now,
+        CancellationToken cancellationToken, Action<StringBuilder, DbCommand>? alsoWrite = null)
     {
         var sql = new StringBuilder();
         using var write = connection.CreateCommand(string.Empty, transaction);
@@ -141,6 +145,7 @@ internal static class LedgerStore
             write.With("now", now);
         }
 
+        alsoWrite?.Invoke(sql, write);
         write.CommandText = sql.ToString();
         await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -162,6 +162,56 @@ public abstract class CreditLedgerContractTests(TestEngine engine) : StoreContra
     }
 
     [SkippableFact]
+    public async Task JoinedHold_CommitsAndRollsBackWithTheCallersTransaction_AndRefusesWithoutWriting()
+    {
+        var (ledger, database) = await CreateAsync(batched: true);
+        var user = Guid.NewGuid();
+        await ledger.GrantAsync(new LedgerGrant(user, LedgerAsset.Usd, 500, "g"));
+        ledger.CanJoin(database).ShouldBeTrue();
+        ledger.CanJoin(await CreateProxyKitDatabaseAsync()).ShouldBeFalse("another database cannot share a transaction");
+
+        // Rolled back by the caller: the hold and its debit vanish with it.
+        Guid rolledBack;
+        await using (var connection = await database.OpenConnectionAsync())
+        {
+            await using var transaction = await database.Dialect.BeginWriteTransactionAsync(connection, default);
+            var hold = await ledger.HoldAsync(new LedgerHold(user, LedgerAsset.Usd, 200, "joined-1", "x", _clock.GetUtcNow().AddMinutes(5)), connection, transaction);
+            hold.Succeeded.ShouldBeTrue();
+            hold.BalanceAfter.ShouldBe(300);
+            rolledBack = hold.TransferId!.Value;
+            await transaction.RollbackAsync();
+        }
+
+        (await ledger.GetBalanceAsync(user, LedgerAsset.Usd)).ShouldBe(500);
+        (await ledger.PostHoldAsync(rolledBack)).Status.ShouldBe(LedgerStatus.NotFound);
+
+        // Committed by the caller, then posted inside another caller transaction.
+        Guid committed;
+        await using (var connection = await database.OpenConnectionAsync())
+        {
+            await using var transaction = await database.Dialect.BeginWriteTransactionAsync(connection, default);
+            var tooMuch = await ledger.HoldAsync(new LedgerHold(user, LedgerAsset.Usd, 501, "joined-2", "x", _clock.GetUtcNow().AddMinutes(5)), connection, transaction);
+            tooMuch.Status.ShouldBe(LedgerStatus.InsufficientFunds);
+            var hold = await ledger.HoldAsync(new LedgerHold(user, LedgerAsset.Usd, 200, "joined-3", "x", _clock.GetUtcNow().AddMinutes(5)), connection, transaction);
+            committed = hold.TransferId!.Value;
+            await transaction.CommitAsync();
+        }
+
+        (await ledger.GetBalanceAsync(user, LedgerAsset.Usd)).ShouldBe(300, "the refused hold wrote nothing; the other one holds 200");
+        await using (var connection = await database.OpenConnectionAsync())
+        {
+            await using var transaction = await database.Dialect.BeginWriteTransactionAsync(connection, default);
+            (await ledger.PostHoldAsync(committed, connection, transaction)).Succeeded.ShouldBeTrue();
+            (await ledger.PostHoldAsync(committed, connection, transaction)).Status.ShouldBe(LedgerStatus.HoldNotPending);
+            await transaction.CommitAsync();
+        }
+
+        (await ledger.VoidHoldAsync(committed)).Status.ShouldBe(LedgerStatus.HoldNotPending, "posted in the joined transaction");
+        (await ledger.GetBalanceAsync(user, LedgerAsset.Usd)).ShouldBe(300);
+        await ShouldBalanceAsync(ledger);
+    }
+
+    [SkippableFact]
     public async Task Hold_PastItsDeadline_IsVoidedByTheReaperAndCanNoLongerBePosted()
     {
         var (ledger, _) = await CreateAsync(batched: true);
