@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,6 +12,8 @@ namespace ProxyKit.ExternalSocks.Orders;
 /// Sells inventory items: purchase (reserve the item, hold the price, buy, deliver, post the hold), refund, and the
 /// order queries. The user is never charged without credentials nor given credentials without being charged: every step
 /// is recorded before the next starts, so a crash or an unknown provider outcome leaves an order the reconciler finishes.
+/// With a ledger that can join our transactions (<see cref="ITransactionalCreditLedger"/> on the same database) a purchase
+/// is two commits: reservation with its hold, then delivery with the charge.
 /// </summary>
 public sealed partial class ExternalProxyShop
 {
@@ -104,12 +107,25 @@ public sealed partial class ExternalProxyShop
         return ProxyKitResult.Success<IReadOnlyList<ExternalOrder>>(orders);
     }
 
-    /// <summary>Reserves the products and holds their price, all or nothing; the orders come back held (a single one still <c>reserved</c>, its hold in hand).</summary>
+    /// <summary>
+    /// Reserves the products and holds their price, all or nothing. With a ledger that can join our transactions this is one
+    /// commit and the orders come back <c>buying</c> (one product) or <c>held</c> (a batch); otherwise the holds follow the
+    /// reservation and a single order comes back still <c>reserved</c>, its hold in hand.
+    /// </summary>
     private async Task<ProxyKitResult<IReadOnlyList<OrderRow>>> PlaceAsync(Guid userId, IReadOnlyList<long> productIds, CancellationToken cancellationToken)
     {
         var ledger = _ledger ?? throw new InvalidOperationException("Purchases need an ICreditLedger (AddProxyKitAccounts).");
-        var reserved = await _orders.ReserveManyAsync(
-            [.. productIds.Select(static id => ("ORD-" + RandomNumberGenerator.GetHexString(20), id))], userId, PriceCents, cancellationToken).ConfigureAwait(false);
+        var items = productIds.Select(static id => ("ORD-" + RandomNumberGenerator.GetHexString(20), id)).ToList();
+        if (JoinableLedger is { } joinable)
+        {
+            return await _orders.ReserveManyAsync(items, userId, PriceCents, async (connection, transaction, order) =>
+            {
+                var hold = await joinable.HoldAsync(NewHold(order), connection, transaction, cancellationToken).ConfigureAwait(false);
+                return hold.Succeeded ? hold.TransferId : null;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        var reserved = await _orders.ReserveManyAsync(items, userId, PriceCents, cancellationToken).ConfigureAwait(false);
         if (!reserved.Succeeded)
         {
             return reserved;
@@ -119,10 +135,7 @@ public sealed partial class ExternalProxyShop
         var held = new List<OrderRow>(reserved.Value!.Count);
         foreach (var order in reserved.Value)
         {
-            var hold = await ledger.HoldAsync(
-                new LedgerHold(userId, LedgerAsset.Usd, order.PriceCents, HoldKey(order.OrderId), $"External proxy {order.OrderId}",
-                    _timeProvider.GetUtcNow() + HoldLifetime, order.OrderId, "purchase"),
-                CancellationToken.None).ConfigureAwait(false);
+            var hold = await ledger.HoldAsync(NewHold(order), CancellationToken.None).ConfigureAwait(false);
             if (!hold.Succeeded)
             {
                 // Not all covered: return every hold taken so far and every reservation.
@@ -132,9 +145,7 @@ public sealed partial class ExternalProxyShop
                     await FailAsync(taken ?? order2, ["reserved", "held"], "insufficient_funds", itemGone: false).ConfigureAwait(false);
                 }
 
-                var total = reserved.Value.Sum(static o => o.PriceCents);
-                return ProxyKitResult.Failure<IReadOnlyList<OrderRow>>(ExternalSocksErrorCodes.InsufficientFunds, "Your USD balance does not cover the price.",
-                    new Dictionary<string, object?> { ["price"] = total / 100m, ["products"] = reserved.Value.Count });
+                return ProxyKitResult.Failure<IReadOnlyList<OrderRow>>(InsufficientFunds(reserved.Value.Count, PriceCents));
             }
 
             // A batch's orders wait their turn as held; a single order goes straight to buying when it is bought.
@@ -149,12 +160,27 @@ public sealed partial class ExternalProxyShop
         return ProxyKitResult.Success<IReadOnlyList<OrderRow>>(held);
     }
 
+    /// <summary>The refusal of a purchase the balance does not cover.</summary>
+    internal static ProxyKitError InsufficientFunds(int products, long priceCents) =>
+        new(ExternalSocksErrorCodes.InsufficientFunds, "Your USD balance does not cover the price.",
+            new Dictionary<string, object?> { ["price"] = products * priceCents / 100m, ["products"] = products });
+
+    // The ledger, when it keeps its journal in our database and can write in our transactions (one commit per step).
+    private ITransactionalCreditLedger? JoinableLedger => _ledger is ITransactionalCreditLedger joinable && joinable.CanJoin(_orders.Database) ? joinable : null;
+
+    private LedgerHold NewHold(OrderRow order) => new(
+        order.UserId, LedgerAsset.Usd, order.PriceCents, HoldKey(order.OrderId), $"External proxy {order.OrderId}",
+        _timeProvider.GetUtcNow() + HoldLifetime, order.OrderId, "purchase");
+
     /// <summary>Buys a held order from the provider and settles it: completed, pending (outcome unknown) or failed and returned.</summary>
     private async Task<(ExternalOrder Order, ProxyKitError? Error)> BuyAsync(OrderRow order)
     {
-        var started = order.State == "reserved"
-            ? await _orders.StartBuyingAsync(order.OrderId, order.HoldId!.Value, CancellationToken.None).ConfigureAwait(false)
-            : await _orders.StartBuyingAsync(order.OrderId, CancellationToken.None).ConfigureAwait(false);
+        var started = order.State switch
+        {
+            "buying" => true, // placed in one commit with its hold
+            "reserved" => await _orders.StartBuyingAsync(order.OrderId, order.HoldId!.Value, CancellationToken.None).ConfigureAwait(false),
+            _ => await _orders.StartBuyingAsync(order.OrderId, CancellationToken.None).ConfigureAwait(false),
+        };
         if (!started)
         {
             // Taken over by the reconciler (this purchase stalled past the grace period): it settles the order.
@@ -263,7 +289,14 @@ public sealed partial class ExternalProxyShop
     {
         if (order.State == "buying" && purchase is not null)
         {
-            await _orders.DeliverAsync(order, purchase, CancellationToken.None).ConfigureAwait(false);
+            Func<DbConnection, DbTransaction, ValueTask<bool>>? post = JoinableLedger is { } joinable
+                ? async (connection, transaction) =>
+                    (await joinable.PostHoldAsync(order.HoldId!.Value, connection, transaction, CancellationToken.None).ConfigureAwait(false)).Succeeded
+                : null;
+            if (await _orders.DeliverAsync(order, purchase, post, CancellationToken.None).ConfigureAwait(false) is { State: "completed" } completed)
+            {
+                return completed.ToPublic();
+            }
         }
 
         // HoldNotPending here means posted already (a retried settlement): a delivered order's hold is never voided.

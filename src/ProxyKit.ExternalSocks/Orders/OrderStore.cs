@@ -15,6 +15,16 @@ internal sealed class OrderStore(ProxyKitDatabase database, SecretProtector prot
     internal const string PasswordPurpose = "extsocks.proxy-password";
     internal const string LiveProductConstraint = "ux_extsocks_orders_live_product";
 
+    // Instants at the databases' precision (PostgreSQL keeps microseconds), so rows returned from memory equal rows read back.
+    private DateTimeOffset Now()
+    {
+        var now = timeProvider.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+    }
+
+    /// <summary>Gets the database the orders live in.</summary>
+    public ProxyKitDatabase Database => database;
+
     private const string Columns =
         "id, user_id, product_id, provider, provider_proxy_id, price_cents, state, failure, hold_id, credentials_id, ip, port, login, " +
         "password_protected, country, isp, created_at, buy_started_at, completed_at, refund_claimed_at, refunded_at, updated_at";
@@ -28,11 +38,26 @@ internal sealed class OrderStore(ProxyKitDatabase database, SecretProtector prot
     }
 
     /// <summary>Reserves every product and records an order for each, all or none (the first product that cannot be reserved is named).</summary>
-    /// <returns>The orders, or <c>PRODUCT_NOT_FOUND</c> / <c>PRODUCT_UNAVAILABLE</c>.</returns>
+    /// <returns>The orders (<c>reserved</c>), or <c>PRODUCT_NOT_FOUND</c> / <c>PRODUCT_UNAVAILABLE</c>.</returns>
+    public Task<ProxyKitResult<IReadOnlyList<OrderRow>>> ReserveManyAsync(
+        IReadOnlyList<(string OrderId, long ProductId)> items, Guid userId, long priceCents, CancellationToken cancellationToken) =>
+        ReserveManyAsync(items, userId, priceCents, pay: null, cancellationToken);
+
+    /// <summary>
+    /// Reserves every product, pays for each with <paramref name="pay"/> inside the same transaction and records the orders
+    /// with their holds — <c>buying</c> for a single product, <c>held</c> for a batch — all or none.
+    /// </summary>
+    /// <param name="items">The new orders' ids and their products.</param>
+    /// <param name="userId">The buyer.</param>
+    /// <param name="priceCents">The price of each.</param>
+    /// <param name="pay">Takes the order's hold in the reservation's transaction: its id, or <see langword="null"/> when the balance is short (nothing is kept).</param>
+    /// <param name="cancellationToken">Cancels the call (everything is rolled back).</param>
+    /// <returns>The orders, or <c>PRODUCT_NOT_FOUND</c> / <c>PRODUCT_UNAVAILABLE</c> / <c>INSUFFICIENT_FUNDS</c>.</returns>
     public async Task<ProxyKitResult<IReadOnlyList<OrderRow>>> ReserveManyAsync(
-        IReadOnlyList<(string OrderId, long ProductId)> items, Guid userId, long priceCents, CancellationToken cancellationToken)
+        IReadOnlyList<(string OrderId, long ProductId)> items, Guid userId, long priceCents,
+        Func<DbConnection, DbTransaction, OrderRow, ValueTask<Guid?>>? pay, CancellationToken cancellationToken)
     {
-        var now = timeProvider.GetUtcNow();
+        var now = Now();
         var orders = new List<OrderRow>(items.Count);
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -70,17 +95,31 @@ internal sealed class OrderStore(ProxyKitDatabase database, SecretProtector prot
                             }
                         }
 
+                        var order = new OrderRow(
+                            orderId, userId, productId, provider, proxyId, priceCents, "reserved", null, null, null, country, isp, now, null, null, null, null, now);
+                        if (pay is not null)
+                        {
+                            if (await pay(connection, transaction, order).ConfigureAwait(false) is not { } hold)
+                            {
+                                return ProxyKitResult.Failure<IReadOnlyList<OrderRow>>(ExternalProxyShop.InsufficientFunds(items.Count, priceCents));
+                            }
+
+                            order = items.Count == 1
+                                ? order with { State = "buying", HoldId = hold, BuyStartedAt = now }
+                                : order with { State = "held", HoldId = hold };
+                        }
+
                         using (var insert = connection.CreateCommand(
-                            "INSERT INTO extsocks_orders (id, user_id, product_id, provider, provider_proxy_id, price_cents, state, country, isp, created_at, updated_at) " +
-                            "VALUES (@id, @user, @product, @provider, @proxy, @price, 'reserved', @country, @isp, @now, @now)", transaction)
+                            "INSERT INTO extsocks_orders (id, user_id, product_id, provider, provider_proxy_id, price_cents, state, hold_id, country, isp, created_at, buy_started_at, updated_at) " +
+                            "VALUES (@id, @user, @product, @provider, @proxy, @price, @state, @hold, @country, @isp, @now, @started, @now)", transaction)
                             .With("id", orderId).With("user", userId.ToString("D")).With("product", productId).With("provider", provider).With("proxy", proxyId)
-                            .With("price", priceCents).With("country", country).With("isp", isp).With("now", now))
+                            .With("price", priceCents).With("state", order.State).With("hold", order.HoldId?.ToString("D")).With("country", country).With("isp", isp)
+                            .With("now", now).With("started", order.BuyStartedAt))
                         {
                             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                         }
 
-                        orders.Add(new OrderRow(
-                            orderId, userId, productId, provider, proxyId, priceCents, "reserved", null, null, null, country, isp, now, null, null, null, null, now));
+                        orders.Add(order);
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -107,30 +146,51 @@ internal sealed class OrderStore(ProxyKitDatabase database, SecretProtector prot
         UpdateAsync(orderId, ["reserved"], "state = 'buying', hold_id = @hold, buy_started_at = @now", cancellationToken, ("hold", holdId.ToString("D")));
 
     /// <summary>buying → delivered with the credentials (password sealed); the item is sold. Both or neither.</summary>
-    public async Task<bool> DeliverAsync(OrderRow order, ProviderPurchase purchase, CancellationToken cancellationToken)
+    public async Task<bool> DeliverAsync(OrderRow order, ProviderPurchase purchase, CancellationToken cancellationToken) =>
+        await DeliverAsync(order, purchase, post: null, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>
+    /// buying → delivered as above, or straight to completed when <paramref name="post"/> (the hold's settlement in the same
+    /// transaction) succeeds. A refused settlement still commits the delivery: once the provider sold, the credentials are
+    /// never lost.
+    /// </summary>
+    /// <returns>The order as written, or <see langword="null"/> when it was no longer buying (settled elsewhere; nothing written).</returns>
+    public async Task<OrderRow?> DeliverAsync(
+        OrderRow order, ProviderPurchase purchase, Func<DbConnection, DbTransaction, ValueTask<bool>>? post, CancellationToken cancellationToken)
     {
-        var now = timeProvider.GetUtcNow();
+        var now = Now();
+        var sealedPassword = protector.Protect(PasswordPurpose, purchase.Password);
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             var transaction = await database.Dialect.BeginWriteTransactionAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
+                // Settling first lets one update write the final state; if the order turns out not to be buying, the
+                // rollback returns the settlement too.
+                var completed = post is not null && await post(connection, transaction).ConfigureAwait(false);
+                // One round trip for both rows. The item's row always exists (reserved and sold items are never removed), so
+                // two rows changed means the order was still buying; one means it was not, and the rollback undoes the item.
                 using var deliver = connection.CreateCommand(
-                    "UPDATE extsocks_orders SET state = 'delivered', credentials_id = @credentials, ip = @ip, port = @port, login = @login, " +
-                    "password_protected = @password, updated_at = @now WHERE id = @id AND state = 'buying'", transaction)
-                    .With("credentials", purchase.CredentialsId).With("ip", purchase.Ip).With("port", purchase.Port).With("login", purchase.Login)
-                    .With("password", protector.Protect(PasswordPurpose, purchase.Password)).With("now", now).With("id", order.OrderId);
-                if (await deliver.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                    "UPDATE extsocks_orders SET state = @state, credentials_id = @credentials, ip = @ip, port = @port, login = @login, " +
+                    "password_protected = @password, completed_at = @completed, updated_at = @now WHERE id = @id AND state = 'buying';" +
+                    "UPDATE extsocks_inventory SET state = 'sold', updated_at = @now WHERE id = @product;", transaction)
+                    .With("state", completed ? "completed" : "delivered").With("credentials", purchase.CredentialsId).With("ip", purchase.Ip)
+                    .With("port", purchase.Port).With("login", purchase.Login).With("password", sealedPassword)
+                    .With("completed", completed ? now : null).With("now", now).With("id", order.OrderId).With("product", order.ProductId);
+                if (await deliver.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 2)
                 {
-                    return false;
+                    return null;
                 }
 
-                using var sold = connection.CreateCommand("UPDATE extsocks_inventory SET state = 'sold', updated_at = @now WHERE id = @id", transaction)
-                    .With("now", now).With("id", order.ProductId);
-                await sold.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return true;
+                return order with
+                {
+                    State = completed ? "completed" : "delivered",
+                    Credentials = new ExternalCredentials(purchase.Ip, purchase.Port, purchase.Login, purchase.Password, order.Country, order.Isp, purchase.CredentialsId),
+                    CompletedAt = completed ? now : null,
+                    UpdatedAt = now,
+                };
             }
         }
     }
@@ -145,7 +205,7 @@ internal sealed class OrderStore(ProxyKitDatabase database, SecretProtector prot
     /// </summary>
     public async Task<bool> FailAsync(OrderRow order, string[] from, string failure, bool itemGone, CancellationToken cancellationToken)
     {
-        var now = timeProvider.GetUtcNow();
+        var now = Now();
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -214,7 +274,7 @@ internal sealed class OrderStore(ProxyKitDatabase database, SecretProtector prot
         {
             using var update = connection.CreateCommand(
                 $"UPDATE extsocks_orders SET {set}, updated_at = @now WHERE id = @id AND state IN ({StateList(from)}){extraWhere}", null)
-                .With("now", timeProvider.GetUtcNow()).With("id", orderId);
+                .With("now", Now()).With("id", orderId);
             foreach (var (name, value) in parameters)
             {
                 update.With(name, value);

@@ -5,7 +5,7 @@ using ProxyKit.Testing.Storage;
 namespace ProxyKit.ExternalSocks.Tests.Shop;
 
 /// <summary>Batch purchases: reservation and payment all-or-nothing; each sale settled on its own after that.</summary>
-public abstract class BatchPurchaseContractTests(TestEngine engine) : ShopContractTestBase(engine)
+public abstract class BatchPurchaseContractTests(TestEngine engine, bool standaloneLedger = false) : ShopContractTestBase(engine, standaloneLedger)
 {
     [SkippableFact]
     public async Task PurchaseMany_Covered_CompletesEachAndChargesEach()
@@ -82,3 +82,9 @@ public abstract class BatchPurchaseContractTests(TestEngine engine) : ShopContra
 public sealed class SqliteBatchPurchaseContractTests() : BatchPurchaseContractTests(TestEngine.Sqlite);
 
 public sealed class PostgresBatchPurchaseContractTests() : BatchPurchaseContractTests(TestEngine.Postgres);
+
+/// <summary>The same contract when the ledger cannot join the shop's transactions (one commit per step).</summary>
+public sealed class SqliteStandaloneLedgerBatchPurchaseContractTests() : BatchPurchaseContractTests(TestEngine.Sqlite, standaloneLedger: true);
+
+/// <summary>The same contract when the ledger cannot join the shop's transactions (one commit per step).</summary>
+public sealed class PostgresStandaloneLedgerBatchPurchaseContractTests() : BatchPurchaseContractTests(TestEngine.Postgres, standaloneLedger: true);

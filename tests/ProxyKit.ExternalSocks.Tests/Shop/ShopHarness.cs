@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ProxyKit.Accounts.Ledger;
@@ -65,7 +66,11 @@ internal sealed class ShopHarness : IAsyncDisposable
     public OrderReconciler Reconciler => field ??= new OrderReconciler(
         Services, Clock, Services.GetRequiredService<IOptions<ExternalSocksOptions>>(), Services.GetRequiredService<ILogger<OrderReconciler>>());
 
-    public static async Task<ShopHarness> CreateAsync(TestDatabase database, int inventory, bool allOnline, Action<ExternalSocksOptions>? configure = null)
+    /// <summary>Gets whether the shop sees the ledger only as <see cref="ICreditLedger"/> (its multi-commit path) rather than one that joins its transactions.</summary>
+    public bool StandaloneLedger => Services.GetRequiredService<ICreditLedger>() is not ITransactionalCreditLedger;
+
+    public static async Task<ShopHarness> CreateAsync(
+        TestDatabase database, int inventory, bool allOnline, Action<ExternalSocksOptions>? configure = null, bool standaloneLedger = false)
     {
         var emulator = await ProviderEmulatorHost.StartAsync(inventory, seed: 7);
         if (allOnline)
@@ -86,6 +91,11 @@ internal sealed class ShopHarness : IAsyncDisposable
         services.AddSingleton(sp => new ProviderResilienceRegistry(
             sp.GetRequiredService<IOptionsMonitor<ExternalSocksProviderOptions>>(), TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()));
         services.AddProxyKitAccounts();
+        if (standaloneLedger)
+        {
+            services.Replace(ServiceDescriptor.Singleton<ICreditLedger>(sp => new StandaloneLedger(sp.GetRequiredService<CreditLedger>())));
+        }
+
         services.AddProxyKitExternalSocks(o =>
         {
             o.BaseUrl = emulator.BaseUrl;
@@ -195,14 +205,14 @@ internal sealed class ShopHarness : IAsyncDisposable
 }
 
 /// <summary>The base of the shop's contract tests: a fresh, migrated database and a fresh emulator per test.</summary>
-public abstract class ShopContractTestBase(TestEngine engine) : StoreContractTestBase(engine)
+public abstract class ShopContractTestBase(TestEngine engine, bool standaloneLedger = false) : StoreContractTestBase(engine)
 {
     private readonly List<IAsyncDisposable> _resources = [];
 
     private protected async Task<ShopHarness> CreateShopAsync(int inventory = 50, bool allOnline = true, Action<ExternalSocksOptions>? configure = null)
     {
         var database = await CreateDatabaseAsync();
-        var shop = await ShopHarness.CreateAsync(database, inventory, allOnline, configure);
+        var shop = await ShopHarness.CreateAsync(database, inventory, allOnline, configure, standaloneLedger);
         _resources.Add(shop);
         return shop;
     }
@@ -214,4 +224,23 @@ public abstract class ShopContractTestBase(TestEngine engine) : StoreContractTes
             await _resources[i].DisposeAsync();
         }
     }
+}
+
+/// <summary>
+/// The real ledger seen only through <see cref="ICreditLedger"/>, as a ledger in another database or service would be: the
+/// shop cannot join its transactions and takes its multi-commit path (reserve, hold, buy, deliver, post, complete).
+/// </summary>
+internal sealed class StandaloneLedger(ICreditLedger inner) : ICreditLedger
+{
+    public ValueTask<LedgerResult> ChargeAsync(LedgerCharge charge, CancellationToken cancellationToken = default) => inner.ChargeAsync(charge, cancellationToken);
+
+    public ValueTask<LedgerResult> HoldAsync(LedgerHold hold, CancellationToken cancellationToken = default) => inner.HoldAsync(hold, cancellationToken);
+
+    public ValueTask<LedgerResult> PostHoldAsync(Guid holdId, CancellationToken cancellationToken = default) => inner.PostHoldAsync(holdId, cancellationToken);
+
+    public ValueTask<LedgerResult> VoidHoldAsync(Guid holdId, CancellationToken cancellationToken = default) => inner.VoidHoldAsync(holdId, cancellationToken);
+
+    public ValueTask<LedgerResult> RefundAsync(LedgerRefund refund, CancellationToken cancellationToken = default) => inner.RefundAsync(refund, cancellationToken);
+
+    public ValueTask<long> GetBalanceAsync(Guid userId, LedgerAsset asset, CancellationToken cancellationToken = default) => inner.GetBalanceAsync(userId, asset, cancellationToken);
 }
