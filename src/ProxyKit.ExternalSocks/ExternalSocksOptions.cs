@@ -1,3 +1,5 @@
+using ProxyKit.ExternalSocks.Provider;
+
 namespace ProxyKit.ExternalSocks;
 
 /// <summary>Options of ProxyKit.ExternalSocks (section <c>ProxyKit:ExternalSocks</c>).</summary>
@@ -27,4 +29,12 @@ public sealed class ExternalSocksOptions
 
     /// <summary>Gets or sets minutes between inventory syncs. Defaults to 5.</summary>
     public int SyncIntervalMinutes { get; set; } = 5;
+
+    /// <summary>
+    /// Gets further providers by name, as configured under <c>ProxyKit:ExternalSocks:Providers:{name}</c> (each with
+    /// <c>BaseUrl</c>, <c>ApiToken</c>, <c>TimeoutSeconds</c>, <c>MaxConcurrentRequests</c>). Named clients are registered
+    /// when services are added, so only <c>AddProxyKitExternalSocks(IConfiguration)</c> reads this section; in code, call
+    /// <see cref="ExternalSocksProviderBuilderExtensions.AddProvider"/>.
+    /// </summary>
+    public IDictionary<string, ExternalSocksProviderOptions> Providers { get; } = new Dictionary<string, ExternalSocksProviderOptions>(StringComparer.OrdinalIgnoreCase);
 }

@@ -40,12 +40,20 @@ public static class ExternalSocksServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Adds ProxyKit.ExternalSocks with options bound from <paramref name="section"/> (unknown keys are an error).</summary>
+    /// <summary>
+    /// Adds ProxyKit.ExternalSocks with options bound from <paramref name="section"/> (unknown keys are an error), and one
+    /// named provider per child of its <c>Providers</c> section (see <see cref="ExternalSocksOptions.Providers"/>).
+    /// </summary>
     public static IExternalSocksBuilder AddProxyKitExternalSocks(this IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(section);
         var builder = services.AddProxyKitExternalSocks();
         services.AddOptions<ExternalSocksOptions>().BindStrict(section);
+        foreach (var provider in section.GetSection(nameof(ExternalSocksOptions.Providers)).GetChildren())
+        {
+            builder.AddProvider(provider.Key, options => provider.Bind(options, static binder => binder.ErrorOnUnknownConfiguration = true));
+        }
+
         return builder;
     }
 }

@@ -44,6 +44,43 @@ public sealed class DependencyInjectionTests
         provider.GetRequiredService<IOptions<ExternalSocksOptions>>().Value.TimeoutSeconds.ShouldBe(42);
     }
 
+    [Fact]
+    public void AddProxyKitExternalSocks_ProvidersSection_RegistersEachNamedProvider()
+    {
+        using var provider = WithKey(new ServiceCollection().AddLogging())
+            .AddProxyKitExternalSocks(Configuration(
+                ("BaseUrl", "http://127.0.0.1:5101/api/"),
+                ("Providers:backup:BaseUrl", "http://127.0.0.1:5102/api/"),
+                ("Providers:backup:ApiToken", "backup-token"),
+                ("Providers:backup:TimeoutSeconds", "7"),
+                ("Providers:Spare:BaseUrl", "http://127.0.0.1:5103/api/"),
+                ("Providers:Spare:ApiToken", "spare-token")))
+            .Services.BuildServiceProvider(validateScopes: true);
+
+        var providers = provider.GetRequiredService<ProxyKit.ExternalSocks.Provider.IExternalSocksProviders>();
+        providers.All.Select(static p => p.Name).Order(StringComparer.OrdinalIgnoreCase).ShouldBe(["backup", "default", "Spare"]);
+        providers.TryGet("BACKUP", out var backup).ShouldBeTrue("names are case-insensitive");
+        backup!.Name.ShouldBe("backup");
+        var named = provider.GetRequiredService<IOptionsMonitor<ProxyKit.ExternalSocks.Provider.ExternalSocksProviderOptions>>();
+        named.Get("backup").BaseUrl.ShouldBe(new Uri("http://127.0.0.1:5102/api/"));
+        named.Get("backup").TimeoutSeconds.ShouldBe(7);
+        named.Get("Spare").ApiToken.ShouldBe("spare-token");
+        named.Get("default").BaseUrl.ShouldBe(new Uri("http://127.0.0.1:5101/api/"));
+    }
+
+    [Fact]
+    public Task AddProxyKitExternalSocks_ConfiguredProviderWithoutToken_HostFailsAtStartNamingIt() =>
+        DependencyInjectionAssertions.StartFailsAsync<OptionsValidationException>(
+            services => WithKey(services).AddProxyKitExternalSocks(Configuration(("Providers:backup:BaseUrl", "http://127.0.0.1:5102/api/"))),
+            "ExternalSocks provider 'backup': ApiToken is required");
+
+    [Fact]
+    public Task AddProxyKitExternalSocks_UnknownKeyOfAConfiguredProvider_HostFailsAtStartNamingIt() =>
+        DependencyInjectionAssertions.StartFailsAsync<InvalidOperationException>(
+            services => WithKey(services).AddProxyKitExternalSocks(Configuration(
+                ("Providers:backup:BaseUrl", "http://127.0.0.1:5102/api/"), ("Providers:backup:ApiToken", "t"), ("Providers:backup:Tokn", "x"))),
+            "Tokn");
+
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
 

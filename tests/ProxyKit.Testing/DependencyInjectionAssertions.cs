@@ -19,7 +19,10 @@ public static class DependencyInjectionAssertions
         Describe(twice).ShouldBe(Describe(once), ignoreOrder: true, "a second call must not register anything again");
     }
 
-    /// <summary>Asserts that a host configured by <paramref name="configure"/> fails to start with <typeparamref name="TException"/> whose message contains <paramref name="expectedInMessage"/>.</summary>
+    /// <summary>
+    /// Asserts that a host configured by <paramref name="configure"/> fails to start with <typeparamref name="TException"/>
+    /// whose message, or the message of an exception it wraps (what a host prints), contains <paramref name="expectedInMessage"/>.
+    /// </summary>
     public static async Task StartFailsAsync<TException>(Action<IServiceCollection> configure, string expectedInMessage)
         where TException : Exception
     {
@@ -30,7 +33,13 @@ public static class DependencyInjectionAssertions
 
         var error = await Should.ThrowAsync<TException>(() => host.StartAsync());
 
-        error.Message.ShouldContain(expectedInMessage);
+        var messages = new List<string>();
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            messages.Add(e.Message);
+        }
+
+        string.Join(" | ", messages).ShouldContain(expectedInMessage);
     }
 
     private static List<string> Describe(IServiceCollection services) =>
