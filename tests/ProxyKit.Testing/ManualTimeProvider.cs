@@ -58,6 +58,18 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>Gets how long from now each pending timer is due (lets a test wait until a background loop is asleep).</summary>
+    public IReadOnlyList<TimeSpan> PendingDueTimes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _timers.Select(t => t.DueAt - _now)];
+            }
+        }
+    }
+
     /// <summary>Sets the clock to <paramref name="instant"/>, which must not be in the past.</summary>
     public void SetUtcNow(DateTimeOffset instant) => Advance(instant - GetUtcNow());
 

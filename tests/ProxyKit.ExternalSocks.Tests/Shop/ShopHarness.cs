@@ -70,7 +70,8 @@ internal sealed class ShopHarness : IAsyncDisposable
     public bool StandaloneLedger => Services.GetRequiredService<ICreditLedger>() is not ITransactionalCreditLedger;
 
     public static async Task<ShopHarness> CreateAsync(
-        TestDatabase database, int inventory, bool allOnline, Action<ExternalSocksOptions>? configure = null, bool standaloneLedger = false)
+        TestDatabase database, int inventory, bool allOnline, Action<ExternalSocksOptions>? configure = null, bool standaloneLedger = false,
+        Action<IExternalSocksBuilder>? build = null)
     {
         var emulator = await ProviderEmulatorHost.StartAsync(inventory, seed: 7);
         if (allOnline)
@@ -96,13 +97,14 @@ internal sealed class ShopHarness : IAsyncDisposable
             services.Replace(ServiceDescriptor.Singleton<ICreditLedger>(sp => new StandaloneLedger(sp.GetRequiredService<CreditLedger>())));
         }
 
-        services.AddProxyKitExternalSocks(o =>
+        var externalSocks = services.AddProxyKitExternalSocks(o =>
         {
             o.BaseUrl = emulator.BaseUrl;
             o.ApiToken = emulator.Token;
             o.TimeoutSeconds = TimeoutSeconds;
             configure?.Invoke(o);
         });
+        build?.Invoke(externalSocks);
 
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await provider.GetRequiredService<MigrationRunner>().RunAsync();
@@ -209,10 +211,11 @@ public abstract class ShopContractTestBase(TestEngine engine, bool standaloneLed
 {
     private readonly List<IAsyncDisposable> _resources = [];
 
-    private protected async Task<ShopHarness> CreateShopAsync(int inventory = 50, bool allOnline = true, Action<ExternalSocksOptions>? configure = null)
+    private protected async Task<ShopHarness> CreateShopAsync(
+        int inventory = 50, bool allOnline = true, Action<ExternalSocksOptions>? configure = null, Action<IExternalSocksBuilder>? build = null)
     {
         var database = await CreateDatabaseAsync();
-        var shop = await ShopHarness.CreateAsync(database, inventory, allOnline, configure, standaloneLedger);
+        var shop = await ShopHarness.CreateAsync(database, inventory, allOnline, configure, standaloneLedger, build);
         _resources.Add(shop);
         return shop;
     }
