@@ -52,6 +52,12 @@ install_missing() {
   local packages=()
   if [[ -z "${PROXYKIT_TEST_POSTGRES:-}" && -z "$(find_pg_bin)" ]]; then packages+=(postgresql); fi
   if [[ -z "${PROXYKIT_TEST_REDIS:-}" ]] && ! command -v redis-server >/dev/null; then packages+=(redis-server); fi
+  # WireGuard end-to-end tests (root only): userspace wireguard-go, wg/wg-quick, ping inside namespaces.
+  if [[ $(id -u) -eq 0 ]]; then
+    command -v wireguard-go >/dev/null || packages+=(wireguard-go)
+    command -v wg >/dev/null || packages+=(wireguard-tools)
+    command -v ping >/dev/null || packages+=(iputils-ping)
+  fi
   if ((${#packages[@]})); then
     if [[ $(id -u) -ne 0 ]]; then
       log "missing ${packages[*]} and not root: install them, or set PROXYKIT_TEST_POSTGRES / PROXYKIT_TEST_REDIS"

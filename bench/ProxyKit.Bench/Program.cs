@@ -12,6 +12,8 @@ return args.FirstOrDefault() switch
     "sweep" => await CheckSweepBench.RunAsync(args[1..]),
     "sessions" => await SessionsBench.RunAsync(args[1..]),
     "external" => await ExternalSocksBench.RunAsync(args[1..]),
+    "wireguard-sync" => await WireGuardSyncBench.RunAsync(args[1..]),
+    "wireguard-keys" => await WireGuardKeysBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -26,6 +28,8 @@ static int Usage()
     Console.Error.WriteLine(PoolBench.Usage);
     Console.Error.WriteLine(CheckSweepBench.Usage);
     Console.Error.WriteLine(SessionsBench.Usage);
+    Console.Error.WriteLine(WireGuardSyncBench.Usage);
+    Console.Error.WriteLine(WireGuardKeysBench.Usage);
     Console.Error.WriteLine(ExternalSocksBench.Usage);
     return 2;
 }

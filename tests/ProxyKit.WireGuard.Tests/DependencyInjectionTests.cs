@@ -25,7 +25,7 @@ public sealed class DependencyInjectionTests
     [Fact]
     public Task AddProxyKitWireGuard_InvalidOption_HostFailsAtStartNamingIt() =>
         DependencyInjectionAssertions.StartFailsAsync<OptionsValidationException>(
-            services => services.AddProxyKitWireGuard(o => o.AutoReleaseAfter = TimeSpan.FromDays(-1)),
+            services => WithKey(services).AddProxyKitWireGuard(o => o.AutoReleaseAfter = TimeSpan.FromDays(-1)),
             "ProxyKit:WireGuard:AutoReleaseAfter");
 
     [Fact]
@@ -46,4 +46,8 @@ public sealed class DependencyInjectionTests
 
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
+
+    // Server keys are sealed with the secrets key, whose absence would be a second start-up failure.
+    private static IServiceCollection WithKey(IServiceCollection services) =>
+        services.AddProxyKitSecrets().Configure<ProxyKit.Secrets.SecretsOptions>(o => o.Key = Convert.ToBase64String(new byte[32]));
 }
