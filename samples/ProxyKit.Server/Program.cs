@@ -5,6 +5,7 @@ using ProxyKit.Server.ExternalSocks;
 using ProxyKit.Server.Health;
 using ProxyKit.Server.Pool;
 using ProxyKit.Server.ProxyInstances;
+using ProxyKit.Server.WireGuard;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddProxyKitServer(builder.Configuration, builder.Environment);
@@ -24,6 +25,7 @@ app.MapLeaseEndpoints();
 app.MapJudgeEndpoints();
 app.MapSessionProxyEndpoints();
 app.MapExternalProxyEndpoints();
+app.MapVpnEndpoints();
 app.Run();
 
 /// <summary>The sample server's entry point (public for <c>WebApplicationFactory</c> tests).</summary>

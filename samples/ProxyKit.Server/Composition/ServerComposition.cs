@@ -4,6 +4,7 @@ using ProxyKit.Server.Errors;
 using ProxyKit.Server.Accounts;
 using ProxyKit.Server.Health;
 using ProxyKit.Server.ProxyInstances;
+using ProxyKit.Server.WireGuard;
 using ProxyKit.Configuration;
 using ProxyKit.ExternalSocks;
 using ProxyKit.Pool;
@@ -54,7 +55,9 @@ internal static class ServerComposition
         {
             externalSocks.AddInventorySync().AddOrderReconciler();
         }
-        services.AddProxyKitWireGuard(proxyKit.GetSection("WireGuard"));
+        // The reconcile loop (idle release, interface repair) runs here: the server is the host that owns the interfaces.
+        services.AddProxyKitWireGuard(proxyKit.GetSection("WireGuard")).AddPeerReconciler();
+        services.AddVpnApi(proxyKit);
 
         // The seeds' HTTP shapes are snake_case.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

@@ -5,7 +5,8 @@ namespace ProxyKit.Server.Errors;
 /// empty 400, and unexpected failures get the same shapes (logged, never echoed): 503 with <c>Retry-After</c> when a
 /// transient dependency (database, Redis) is down, else 500. The shape follows the seed that owns the path:
 /// seed 002's <c>{"error", "message", "details"}</c> under <c>/api/proxies</c>, seed 000's <c>{"error": "..."}</c> elsewhere
-/// under <c>/api</c> (but <c>/api/external-proxy</c>), seed 003's <c>{"error": {"code", "message", "details"}}</c> for the rest.
+/// under <c>/api</c> (but <c>/api/external-proxy</c>), seed 004's <c>{"success": false, "error"}</c> under <c>/vpn_api</c>, seed
+/// 003's <c>{"error": {"code", "message", "details"}}</c> for the rest.
 /// </summary>
 internal static class BadRequestBodyMiddleware
 {
@@ -48,6 +49,11 @@ internal static class BadRequestBodyMiddleware
     private static Task WriteAsync(HttpContext context, int status, string code, string seed002Code, string message)
     {
         var path = context.Request.Path;
+        if (path.StartsWithSegments(WireGuard.VpnEndpoints.Prefix))
+        {
+            return WireGuard.VpnEndpoints.WriteErrorAsync(context, status, message);
+        }
+
         if (path.StartsWithSegments(Pool.SessionProxyEndpoints.Prefix))
         {
             return Pool.SessionProxyEndpoints.WriteErrorAsync(context, status, seed002Code, message);
