@@ -26,10 +26,12 @@ public sealed class WireGuardOptions
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Gets or sets how long a released address rests before another client gets it, while other addresses are free.
-    /// Defaults to 10 minutes; when every free address is resting, the one released longest ago is used.
+    /// Gets or sets how long a released address rests before it is handed out again. Addresses are always reused least
+    /// recently released first (never-used ones before any); a quarantine also holds a just-released address back, so a
+    /// server whose only free addresses are resting answers "No available VPN keys" (and counts them as unavailable)
+    /// until one has rested. Defaults to zero: keys stay available, as in the seed.
     /// </summary>
-    public TimeSpan AddressQuarantine { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan AddressQuarantine { get; set; }
 
     /// <summary>Gets or sets whether the server keeps a client's private key after returning it once (sealed). Defaults to <see langword="false"/>: a leaked database then exposes no client keys.</summary>
     public bool KeepClientPrivateKeys { get; set; }

@@ -170,7 +170,11 @@ public sealed partial class WireGuardKeyService
             .Select(r => new WireGuardConnection(r.ServerId, IPAddress.Parse(r.Address), r.Client, r.AllocatedAt, now - r.AllocatedAt, r.LastHandshakeAt))
             .ToList();
         var total = selected.Sum(static s => s.Capacity);
-        return ProxyKitResult.Success(new WireGuardStatus(total, connections.Count, Math.Max(0, total - connections.Count), connections));
+        var quarantine = _options.Value.AddressQuarantine;
+        var resting = quarantine > TimeSpan.Zero
+            ? await _store.CountRestingAsync([.. selected.Select(static s => (s.Id, s.Capacity))], now - quarantine, cancellationToken).ConfigureAwait(false)
+            : 0;
+        return ProxyKitResult.Success(new WireGuardStatus(total, connections.Count, Math.Max(0, total - connections.Count - resting), connections));
     }
 
     internal async Task TryApplyAsync(string iface, IReadOnlyCollection<WireGuardPeer> upsert, IReadOnlyCollection<WireGuardPublicKey> remove, CancellationToken cancellationToken)

@@ -36,6 +36,26 @@ internal sealed class WireGuardKeyStore(ProxyKitDatabase database)
         return counts;
     }
 
+    /// <summary>Free slots within each server's capacity released after <paramref name="restedBefore"/> (resting in quarantine).</summary>
+    public async Task<int> CountRestingAsync(IReadOnlyList<(string ServerId, int Capacity)> servers, DateTimeOffset restedBefore, CancellationToken cancellationToken)
+    {
+        var resting = 0;
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var count = connection.CreateCommand(
+                "SELECT COUNT(*) FROM wg_slots WHERE server_id = @server AND state = 'free' AND address_index <= @capacity AND released_at > @rested", null);
+            foreach (var (serverId, capacity) in servers)
+            {
+                count.Parameters.Clear();
+                count.With("server", serverId).With("capacity", capacity).With("rested", restedBefore);
+                resting += Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return resting;
+    }
+
     /// <summary>The client slots a client's active keys hold.</summary>
     public async Task<HashSet<int>> ReadClientSlotsAsync(string client, CancellationToken cancellationToken)
     {
@@ -83,12 +103,12 @@ internal sealed class WireGuardKeyStore(ProxyKitDatabase database)
     }
 
     /// <summary>
-    /// Takes the best free slot of <paramref name="row"/>'s server (never used, then released before
-    /// <paramref name="restedBefore"/> longest ago, then resting) and records the key on it, in one transaction.
+    /// Takes the best free slot of <paramref name="row"/>'s server (never used first, then released longest ago; none
+    /// released after <paramref name="restedBefore"/>) and records the key on it, in one transaction.
     /// </summary>
     /// <param name="row">The key to record; its slot and address are filled in from the slot taken.</param>
     /// <param name="capacity">Slots above this are not handed out.</param>
-    /// <param name="restedBefore">Slots released before this have rested long enough.</param>
+    /// <param name="restedBefore">Slots released after this are still resting (quarantine) and not handed out.</param>
     /// <param name="addressOf">The client address of a slot.</param>
     /// <param name="cancellationToken">Cancels the call (nothing is kept).</param>
     public async Task<(InsertOutcome Outcome, KeyRow? Row)> TryAllocateAsync(
@@ -106,7 +126,8 @@ internal sealed class WireGuardKeyStore(ProxyKitDatabase database)
                     using (var take = connection.CreateCommand(
                         "UPDATE wg_slots SET state = 'active' WHERE server_id = @server AND state = 'free' AND address_index = (" +
                         "SELECT address_index FROM wg_slots WHERE server_id = @server AND state = 'free' AND address_index <= @capacity " +
-                        "ORDER BY CASE WHEN released_at IS NULL THEN 0 WHEN released_at <= @rested THEN 1 ELSE 2 END, released_at, address_index " +
+                        "AND (released_at IS NULL OR released_at <= @rested) " +
+                        "ORDER BY CASE WHEN released_at IS NULL THEN 0 ELSE 1 END, released_at, address_index " +
                         $"LIMIT 1 {database.Dialect.ForUpdateSkipLocked}) RETURNING address_index", transaction)
                         .With("server", row.ServerId).With("capacity", capacity).With("rested", restedBefore))
                     {

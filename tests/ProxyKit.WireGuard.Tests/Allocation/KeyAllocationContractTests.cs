@@ -160,13 +160,9 @@ public abstract class KeyAllocationContractTests(TestEngine engine) : WireGuardC
 
     // 5
     [SkippableFact]
-    public async Task Allocate_Capacity2_ReleasedAddressIsReusedWhenNothingElseIsFree()
+    public async Task Allocate_NoQuarantine_ReleasedAddressIsReusedAtOnce_WithANewKey()
     {
-        var wg = await CreateHarnessAsync(o =>
-        {
-            o.AddressQuarantine = TimeSpan.FromMinutes(10);
-            o.Servers.Add(Server(capacity: 2));
-        });
+        var wg = await CreateHarnessAsync(o => o.Servers.Add(Server(capacity: 2)));
         var a = await wg.AllocateAsync("192.0.2.1");
         var b = await wg.AllocateAsync("192.0.2.2");
         b.InternalIp.ShouldNotBe(a.InternalIp);
@@ -174,13 +170,13 @@ public abstract class KeyAllocationContractTests(TestEngine engine) : WireGuardC
         await wg.ReleaseAsync(a.PublicKey);
         var c = await wg.AllocateAsync("192.0.2.3");
 
-        c.InternalIp.ShouldBe(a.InternalIp, "availability beats quarantine: the resting address is the only free one");
+        c.InternalIp.ShouldBe(a.InternalIp, "without a quarantine the only free address is handed out at once");
         c.PublicKey.ShouldNotBe(a.PublicKey);
     }
 
     // 5
     [SkippableFact]
-    public async Task Allocate_Capacity3_NeverUsedAddressFirst_ThenTheLeastRecentlyReleased()
+    public async Task Allocate_Quarantine_HoldsAReleasedAddressBack_ThenTheLeastRecentlyReleasedFirst()
     {
         var wg = await CreateHarnessAsync(o =>
         {
@@ -198,16 +194,22 @@ public abstract class KeyAllocationContractTests(TestEngine engine) : WireGuardC
 
         wg.Clock.Advance(TimeSpan.FromMinutes(1));
         await wg.ReleaseAsync(b.PublicKey); // 10.8.0.3 rests from t0+1m
+        var refused = await wg.Keys.AllocateAsync("192.0.2.4");
+        refused.Error!.Code.ShouldBe(WireGuardErrorCodes.NoAvailableKeys, "every free address is still resting");
+        (await wg.StatusAsync()).KeysAvailable.ShouldBe(0, "resting addresses are not available");
+
+        wg.Clock.Advance(TimeSpan.FromMinutes(9) + TimeSpan.FromSeconds(1)); // 10.8.0.2 has rested, 10.8.0.3 not yet
+        (await wg.StatusAsync()).KeysAvailable.ShouldBe(1);
         var d = await wg.AllocateAsync("192.0.2.4");
-        d.InternalIp.ShouldBe(IPAddress.Parse("10.8.0.2"), "every free address is resting: the one released longest ago is used");
+        d.InternalIp.ShouldBe(IPAddress.Parse("10.8.0.2"));
 
         wg.Clock.Advance(TimeSpan.FromMinutes(1));
-        await wg.ReleaseAsync(d.PublicKey); // 10.8.0.2 rests again from t0+2m; 10.8.0.3 since t0+1m
+        await wg.ReleaseAsync(c.PublicKey); // 10.8.0.4 rests from t0+11m; 10.8.0.3 since t0+1m
         wg.Clock.Advance(TimeSpan.FromMinutes(11)); // both rested
         var e = await wg.AllocateAsync("192.0.2.5");
-        e.InternalIp.ShouldBe(IPAddress.Parse("10.8.0.3"), "after the quarantine the least recently released address is used");
+        e.InternalIp.ShouldBe(IPAddress.Parse("10.8.0.3"), "the least recently released address first");
         var f = await wg.AllocateAsync("192.0.2.6");
-        f.InternalIp.ShouldBe(IPAddress.Parse("10.8.0.2"));
+        f.InternalIp.ShouldBe(IPAddress.Parse("10.8.0.4"));
         new[] { a, b, c, d, e, f }.Select(x => x.PublicKey).Distinct().Count().ShouldBe(6);
     }
 
