@@ -13,6 +13,7 @@ builder.Services.AddProxyKitServer(builder.Configuration, builder.Environment);
 var app = builder.Build();
 app.UseBadRequestBodyErrors();
 app.UseApiToken(app.Configuration);
+app.UseVpnApiKey();
 app.UseIdempotencyKeys();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -27,7 +27,7 @@ internal static class VpnEndpoints
 
     public static IEndpointRouteBuilder MapVpnEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var vpn = endpoints.MapGroup(Prefix).WithTags("VPN keys").AddEndpointFilter(RequireApiKeyAsync);
+        var vpn = endpoints.MapGroup(Prefix).WithTags("VPN keys");
 
         vpn.MapGet("/list", async (WireGuardKeyService keys, CancellationToken ct) =>
             Results.Json(new { success = true, servers = await keys.ListServersAsync(ct) }))
@@ -152,21 +152,31 @@ internal static class VpnEndpoints
 
     private static IPAddress? Normalize(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
 
-    private static async ValueTask<object?> RequireApiKeyAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var key = context.HttpContext.RequestServices.GetRequiredService<IOptions<VpnApiOptions>>().Value.ApiKey;
-        if (key is null)
+    /// <summary>
+    /// Checks <see cref="VpnApiOptions.ApiKey"/> on every <c>/vpn_api</c> request before anything else reads it — a middleware,
+    /// not an endpoint filter, so an unauthenticated caller learns nothing from how its body would have been parsed.
+    /// </summary>
+    public static IApplicationBuilder UseVpnApiKey(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
         {
-            return await next(context);
-        }
+            var key = context.Request.Path.StartsWithSegments(Prefix)
+                ? context.RequestServices.GetRequiredService<IOptions<VpnApiOptions>>().Value.ApiKey
+                : null;
+            if (key is null || Presents(context.Request.Headers, key))
+            {
+                await next(context);
+                return;
+            }
 
-        var headers = context.HttpContext.Request.Headers;
+            await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized: present the VPN API key (Authorization: Bearer or X-API-Key)");
+        });
+
+    private static bool Presents(IHeaderDictionary headers, string key)
+    {
         var presented = headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
             ? auth["Bearer ".Length..].Trim()
             : headers["X-API-Key"].ToString();
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(key))
-            ? await next(context)
-            : Error(StatusCodes.Status401Unauthorized, "Unauthorized: present the VPN API key (Authorization: Bearer or X-API-Key)");
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(key));
     }
 
     private static IResult Failure(HttpContext http, ProxyKitError error)
