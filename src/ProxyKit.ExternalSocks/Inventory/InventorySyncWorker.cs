@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ProxyKit.ExternalSocks.Provider;
+using ProxyKit.Hosting;
 
 namespace ProxyKit.ExternalSocks.Inventory;
 
@@ -38,28 +39,8 @@ internal sealed partial class InventorySyncWorker(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await SyncAllOnceAsync(stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogSyncFailed(logger, ex);
-                }
-
-                await Task.Delay(TimeSpan.FromMinutes(options.Value.SyncIntervalMinutes), timeProvider, stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicRounds.RunAsync(SyncAllOnceAsync, () => TimeSpan.FromMinutes(options.Value.SyncIntervalMinutes), ex => LogSyncFailed(logger, ex), timeProvider, stoppingToken);
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Provider {Provider} has no base URL: its inventory is not synced until one is configured")]
     private static partial void LogNotConfigured(ILogger logger, string provider);

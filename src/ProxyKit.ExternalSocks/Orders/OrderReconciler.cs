@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using ProxyKit.ExternalSocks.Inventory;
 using ProxyKit.ExternalSocks.Provider;
 using ProxyKit.Ledger;
+using ProxyKit.Hosting;
 
 namespace ProxyKit.ExternalSocks.Orders;
 
@@ -46,31 +47,16 @@ internal sealed partial class OrderReconciler(IServiceProvider services, TimePro
         return finished;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicRounds.RunAsync(
+            async ct =>
             {
-                try
+                if (await ReconcileOnceAsync(ct).ConfigureAwait(false) is > 0 and var count)
                 {
-                    if (await ReconcileOnceAsync(stoppingToken).ConfigureAwait(false) is > 0 and var count)
-                    {
-                        LogReconciled(logger, count);
-                    }
+                    LogReconciled(logger, count);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogRoundFailed(logger, ex);
-                }
-
-                await Task.Delay(Interval, timeProvider, stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+            },
+            () => Interval, ex => LogRoundFailed(logger, ex), timeProvider, stoppingToken);
 
     private async Task<bool> ReconcileAsync(OrderRow order, ExternalProxyShop shop, ICreditLedger ledger, IExternalSocksProviders providers, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ProxyKit.Hosting;
 
 namespace ProxyKit.Pool.Leasing;
 
@@ -33,31 +34,16 @@ internal sealed partial class LeaseReaperService(IServiceProvider services, Time
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicRounds.RunAsync(
+            async ct =>
             {
-                try
+                if (await ReapOnceAsync(ct).ConfigureAwait(false) is > 0 and var count)
                 {
-                    if (await ReapOnceAsync(stoppingToken).ConfigureAwait(false) is > 0 and var count)
-                    {
-                        LogExpired(logger, count);
-                    }
+                    LogExpired(logger, count);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogFailed(logger, ex);
-                }
-
-                await Task.Delay(Interval, timeProvider, stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+            },
+            () => Interval, ex => LogFailed(logger, ex), timeProvider, stoppingToken);
 
     [LoggerMessage(EventId = 6510, Level = LogLevel.Information, Message = "Expired {Count} lapsed leases")]
     private static partial void LogExpired(ILogger logger, int count);

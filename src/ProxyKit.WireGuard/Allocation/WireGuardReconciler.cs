@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ProxyKit.WireGuard.Keys;
 using ProxyKit.WireGuard.PeerSync;
 using ProxyKit.WireGuard.Servers;
+using ProxyKit.Hosting;
 
 namespace ProxyKit.WireGuard.Allocation;
 
@@ -44,28 +45,8 @@ internal sealed partial class WireGuardReconciler(
         return released;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    await ReconcileOnceAsync(stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogRoundFailed(logger, ex);
-                }
-
-                await Task.Delay(options.Value.ReconcileInterval, time, stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicRounds.RunAsync(ReconcileOnceAsync, () => options.Value.ReconcileInterval, ex => LogRoundFailed(logger, ex), time, stoppingToken);
 
     private async Task<int> ReconcileAsync(WireGuardServer server, string iface, CancellationToken cancellationToken)
     {
