@@ -164,29 +164,11 @@ internal sealed class ShopHarness : IAsyncDisposable
         return await Reconciler.ReconcileOnceAsync(default);
     }
 
-    public async Task<long> CountAsync(string sql, params (string Name, object? Value)[] parameters) =>
-        Convert.ToInt64(await ScalarAsync(sql, parameters), CultureInfo.InvariantCulture);
+    public Task<long> CountAsync(string sql, params (string Name, object? Value)[] parameters) => Database.CountAsync(sql, parameters);
 
-    public async Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var connection = await Database.OpenConnectionAsync();
-        await using (connection)
-        {
-            using var command = Command(connection, sql, parameters);
-            return await command.ExecuteNonQueryAsync();
-        }
-    }
+    public Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] parameters) => Database.ExecuteAsync(sql, CancellationToken.None, parameters);
 
-    public async Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var connection = await Database.OpenConnectionAsync();
-        await using (connection)
-        {
-            using var command = Command(connection, sql, parameters);
-            var value = await command.ExecuteScalarAsync();
-            return value is DBNull ? null : value;
-        }
-    }
+    public Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters) => Database.ScalarAsync(sql, parameters);
 
     public async ValueTask DisposeAsync()
     {
@@ -194,16 +176,6 @@ internal sealed class ShopHarness : IAsyncDisposable
         await Emulator.DisposeAsync();
     }
 
-    private static DbCommand Command(DbConnection connection, string sql, (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand(sql, null);
-        foreach (var (name, value) in parameters)
-        {
-            command.With(name, value);
-        }
-
-        return command;
-    }
 }
 
 /// <summary>The base of the shop's contract tests: a fresh, migrated database and a fresh emulator per test.</summary>

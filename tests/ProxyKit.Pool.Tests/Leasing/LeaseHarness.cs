@@ -68,24 +68,9 @@ internal sealed class LeaseHarness : IAsyncDisposable
 
     public ValueTask<long> BalanceAsync(Guid user) => Ledger.GetBalanceAsync(user, LedgerAsset.Credits);
 
-    public async Task<long> CountAsync(string sql, params (string Name, object? Value)[] parameters) =>
-        Convert.ToInt64(await ScalarAsync(sql, parameters), CultureInfo.InvariantCulture);
+    public Task<long> CountAsync(string sql, params (string Name, object? Value)[] parameters) => Database.CountAsync(sql, parameters);
 
-    public async Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var connection = await Database.OpenConnectionAsync();
-        await using (connection)
-        {
-            using var command = connection.CreateCommand(sql, null);
-            foreach (var (name, value) in parameters)
-            {
-                command.With(name, value);
-            }
-
-            var value2 = await command.ExecuteScalarAsync();
-            return value2 is DBNull ? null : value2;
-        }
-    }
+    public Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters) => Database.ScalarAsync(sql, parameters);
 
     public ValueTask DisposeAsync() => Services.DisposeAsync();
 }

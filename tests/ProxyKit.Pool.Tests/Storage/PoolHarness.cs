@@ -83,66 +83,16 @@ internal sealed class PoolHarness : IAsyncDisposable
             "SELECT id FROM pool_proxies WHERE ip = @ip AND port = @port AND protocol = @protocol AND credentials_key = ''",
             ("ip", ip), ("port", port), ("protocol", protocol)))!;
 
-    public async Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var connection = await Database.OpenConnectionAsync();
-        await using (connection)
-        {
-            using var command = Command(connection, sql, parameters);
-            return await command.ExecuteNonQueryAsync();
-        }
-    }
+    public Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] parameters) => Database.ExecuteAsync(sql, CancellationToken.None, parameters);
 
-    public async Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var connection = await Database.OpenConnectionAsync();
-        await using (connection)
-        {
-            using var command = Command(connection, sql, parameters);
-            var value = await command.ExecuteScalarAsync();
-            return value is DBNull ? null : value;
-        }
-    }
+    public Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters) => Database.ScalarAsync(sql, parameters);
 
-    public async Task<long> CountAsync(string sql, params (string Name, object? Value)[] parameters) =>
-        Convert.ToInt64(await ScalarAsync(sql, parameters), CultureInfo.InvariantCulture);
+    public Task<long> CountAsync(string sql, params (string Name, object? Value)[] parameters) => Database.CountAsync(sql, parameters);
 
     /// <summary>Reads every row of a query, each column as invariant text (or null).</summary>
-    public async Task<List<Dictionary<string, string?>>> RowsAsync(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var rows = new List<Dictionary<string, string?>>();
-        var connection = await Database.OpenConnectionAsync();
-        await using (connection)
-        {
-            using var command = Command(connection, sql, parameters);
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var row = new Dictionary<string, string?>(StringComparer.Ordinal);
-                for (var i = 0; i < reader.FieldCount; i++)
-                {
-                    row[reader.GetName(i)] = reader.IsDBNull(i) ? null : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture);
-                }
-
-                rows.Add(row);
-            }
-        }
-
-        return rows;
-    }
+    public Task<List<Dictionary<string, string?>>> RowsAsync(string sql, params (string Name, object? Value)[] parameters) => Database.RowsAsync(sql, parameters);
 
     public ValueTask DisposeAsync() => Services.DisposeAsync();
-
-    private static DbCommand Command(DbConnection connection, string sql, (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand(sql, null);
-        foreach (var (name, value) in parameters)
-        {
-            command.With(name, value);
-        }
-
-        return command;
-    }
 }
 
 /// <summary>The base of the pool's store contract tests: a fresh, migrated database per harness, torn down in order.</summary>

@@ -104,50 +104,15 @@ internal sealed class WireGuardHarness : IAsyncDisposable
     public async Task<Dictionary<WireGuardPublicKey, WireGuardPeerStatus>> PeersOnAsync(string iface = InterfaceA) =>
         (await Peers.GetPeersAsync(iface)).ToDictionary(static p => p.PublicKey);
 
-    public async Task<long> CountAsync(string sql, params (string Name, object? Value)[] parameters) =>
-        Convert.ToInt64(await ScalarAsync(sql, parameters), CultureInfo.InvariantCulture);
+    public Task<long> CountAsync(string sql, params (string Name, object? Value)[] parameters) => Database.CountAsync(sql, parameters);
 
-    public async Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var connection = await Database.OpenConnectionAsync();
-        await using (connection)
-        {
-            using var command = Command(connection, sql, parameters);
-            var value = await command.ExecuteScalarAsync();
-            return value is DBNull ? null : value;
-        }
-    }
+    public Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters) => Database.ScalarAsync(sql, parameters);
 
     /// <summary>Every value of the first column.</summary>
-    public async Task<List<string?>> ColumnAsync(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var values = new List<string?>();
-        var connection = await Database.OpenConnectionAsync();
-        await using (connection)
-        {
-            using var command = Command(connection, sql, parameters);
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                values.Add(reader.IsDBNull(0) ? null : Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture));
-            }
-        }
-
-        return values;
-    }
+    public Task<List<string?>> ColumnAsync(string sql, params (string Name, object? Value)[] parameters) => Database.ColumnAsync(sql, parameters);
 
     public ValueTask DisposeAsync() => Services.DisposeAsync();
 
-    private static DbCommand Command(DbConnection connection, string sql, (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand(sql, null);
-        foreach (var (name, value) in parameters)
-        {
-            command.With(name, value);
-        }
-
-        return command;
-    }
 }
 
 /// <summary>Counts <see cref="ConfigureInterfaceAsync"/> calls and passes everything to an <see cref="InMemoryPeerSync"/>.</summary>
