@@ -18,8 +18,6 @@ internal sealed partial class WireGuardReconciler(
     WireGuardKeyStore store, WireGuardServerRegistry servers, IWireGuardPeerSync peers, IOptions<WireGuardOptions> options, TimeProvider time,
     ILogger<WireGuardReconciler> logger) : BackgroundService
 {
-    private readonly HashSet<string> _configured = new(StringComparer.Ordinal);
-
     /// <summary>One round over every server; returns how many keys it released.</summary>
     internal async Task<int> ReconcileOnceAsync(CancellationToken cancellationToken)
     {
@@ -50,10 +48,16 @@ internal sealed partial class WireGuardReconciler(
 
     private async Task<int> ReconcileAsync(WireGuardServer server, string iface, CancellationToken cancellationToken)
     {
-        if (server.ManageInterface && !_configured.Contains(iface))
+        // Set the key and port when they differ — at first, and after the interface was recreated (a restarted
+        // wireguard-go comes back empty) — and never otherwise: setting the port rebinds the interface's socket.
+        if (server.ManageInterface)
         {
-            await peers.ConfigureInterfaceAsync(iface, server.KeyPair.PrivateKey, server.Port, cancellationToken).ConfigureAwait(false);
-            _configured.Add(iface);
+            var state = await peers.GetInterfaceAsync(iface, cancellationToken).ConfigureAwait(false);
+            if (state.PublicKey != server.KeyPair.PublicKey || state.ListenPort != server.Port)
+            {
+                await peers.ConfigureInterfaceAsync(iface, server.KeyPair.PrivateKey, server.Port, cancellationToken).ConfigureAwait(false);
+                LogConfigured(logger, iface, server.Id);
+            }
         }
 
         var now = time.GetUtcNow();
@@ -124,6 +128,9 @@ internal sealed partial class WireGuardReconciler(
 
     [LoggerMessage(EventId = 8011, Level = LogLevel.Error, Message = "WireGuard reconcile round failed; retrying next interval")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 8013, Level = LogLevel.Information, Message = "WireGuard interface {Interface} of server {Server} configured (key and listen port)")]
+    private static partial void LogConfigured(ILogger logger, string @interface, string server);
 
     [LoggerMessage(EventId = 8012, Level = LogLevel.Information, Message = "WireGuard interface {Interface}: {Added} peer(s) applied, {Removed} removed")]
     private static partial void LogRepaired(ILogger logger, string @interface, int added, int removed);

@@ -13,6 +13,14 @@ public interface IWireGuardPeerSync
     /// <exception cref="WireGuardInterfaceException">The interface does not exist or refused the change.</exception>
     Task ConfigureInterfaceAsync(string interfaceName, WireGuardPrivateKey privateKey, int listenPort, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Reads the interface's own settings: the public key of its private key (<see langword="null"/> when it has none,
+    /// as after a restart) and its listen port (0 when none). Lets a reconciler notice an interface that lost its
+    /// configuration and set it again, without disturbing one that has it.
+    /// </summary>
+    /// <exception cref="WireGuardInterfaceException">The interface does not exist or could not be read.</exception>
+    Task<WireGuardInterfaceStatus> GetInterfaceAsync(string interfaceName, CancellationToken cancellationToken = default);
+
     /// <summary>Reads every peer of the interface.</summary>
     /// <exception cref="WireGuardInterfaceException">The interface does not exist or could not be read.</exception>
     Task<IReadOnlyList<WireGuardPeerStatus>> GetPeersAsync(string interfaceName, CancellationToken cancellationToken = default);
@@ -25,6 +33,11 @@ public interface IWireGuardPeerSync
     /// <exception cref="WireGuardInterfaceException">The interface does not exist or refused the change.</exception>
     Task ApplyAsync(string interfaceName, IReadOnlyCollection<WireGuardPeer> upsert, IReadOnlyCollection<WireGuardPublicKey> remove, CancellationToken cancellationToken = default);
 }
+
+/// <summary>An interface's own settings as it reports them.</summary>
+/// <param name="PublicKey">The public key of its private key, or <see langword="null"/> when it has none.</param>
+/// <param name="ListenPort">Its UDP listen port, or 0 when none is set.</param>
+public sealed record WireGuardInterfaceStatus(WireGuardPublicKey? PublicKey, int ListenPort);
 
 /// <summary>A peer as the server should have it.</summary>
 /// <param name="PublicKey">The client's public key.</param>

@@ -56,6 +56,19 @@ public sealed class InMemoryPeerSync : IWireGuardPeerSync
     }
 
     /// <inheritdoc />
+    public Task<WireGuardInterfaceStatus> GetInterfaceAsync(string interfaceName, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        // In memory, configuring is what creates an interface (without autoCreate): one never configured reports no key.
+        WireGuardInterfaceName.Validate(interfaceName);
+        return Task.FromResult(!_autoCreate && !_interfaces.ContainsKey(interfaceName)
+            ? new WireGuardInterfaceStatus(null, 0)
+            : GetInterface(interfaceName) is { } configured
+                ? new WireGuardInterfaceStatus(configured.PublicKey, configured.ListenPort)
+                : new WireGuardInterfaceStatus(null, 0));
+    }
+
+    /// <inheritdoc />
     public Task ApplyAsync(string interfaceName, IReadOnlyCollection<WireGuardPeer> upsert, IReadOnlyCollection<WireGuardPublicKey> remove, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(upsert);
@@ -91,6 +104,19 @@ public sealed class InMemoryPeerSync : IWireGuardPeerSync
         lock (state)
         {
             return state.PublicKey is { } key ? (key, state.ListenPort) : null;
+        }
+    }
+
+    /// <summary>Test hook: the interface comes back empty, as a restarted wireguard-go does (no key, no port, no peers).</summary>
+    /// <exception cref="WireGuardInterfaceException">The interface does not exist.</exception>
+    public void Restart(string interfaceName)
+    {
+        var state = Find(interfaceName);
+        lock (state)
+        {
+            state.PublicKey = null;
+            state.ListenPort = 0;
+            state.Peers.Clear();
         }
     }
 

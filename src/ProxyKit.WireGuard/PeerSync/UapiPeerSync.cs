@@ -61,6 +61,49 @@ public sealed class UapiPeerSync : IWireGuardPeerSync
     }
 
     /// <inheritdoc />
+    public async Task<WireGuardInterfaceStatus> GetInterfaceAsync(string interfaceName, CancellationToken cancellationToken = default)
+    {
+        WireGuardInterfaceName.Validate(interfaceName);
+        var response = await TransactAsync(interfaceName, Encoding.ASCII.GetBytes("get=1\n\n"), cancellationToken).ConfigureAwait(false);
+        ThrowOnError(interfaceName, response);
+        return ParseInterface(interfaceName, response);
+    }
+
+    /// <summary>The interface lines of a <c>get=1</c> response (they come before the first peer); the private key is used only to derive its public key.</summary>
+    internal static WireGuardInterfaceStatus ParseInterface(string interfaceName, string response)
+    {
+        WireGuardPublicKey? publicKey = null;
+        var port = 0;
+        Span<byte> secret = stackalloc byte[32];
+        foreach (var rawLine in response.AsSpan().EnumerateLines())
+        {
+            var line = rawLine.TrimEnd('\r');
+            if (line.StartsWith("public_key="))
+            {
+                break; // peers follow
+            }
+
+            if (line.StartsWith("private_key="))
+            {
+                var hex = line["private_key=".Length..];
+                if (hex.Length != 64 || Convert.FromHexString(hex, secret, out _, out var written) != System.Buffers.OperationStatus.Done || written != 32)
+                {
+                    throw Malformed(interfaceName, "a private_key that is not 64 hex digits");
+                }
+
+                publicKey = secret.IndexOfAnyExcept((byte)0) < 0 ? null : new WireGuardPrivateKey(secret).PublicKey;
+                secret.Clear();
+            }
+            else if (line.StartsWith("listen_port="))
+            {
+                port = (int)ParseInt64(interfaceName, "listen_port", line["listen_port=".Length..]);
+            }
+        }
+
+        return new WireGuardInterfaceStatus(publicKey, port);
+    }
+
+    /// <inheritdoc />
     public async Task ApplyAsync(string interfaceName, IReadOnlyCollection<WireGuardPeer> upsert, IReadOnlyCollection<WireGuardPublicKey> remove, CancellationToken cancellationToken = default)
     {
         WireGuardInterfaceName.Validate(interfaceName);

@@ -54,6 +54,30 @@ public sealed class WgCommandPeerSync : IWireGuardPeerSync
     }
 
     /// <inheritdoc />
+    public async Task<WireGuardInterfaceStatus> GetInterfaceAsync(string interfaceName, CancellationToken cancellationToken = default)
+    {
+        WireGuardInterfaceName.Validate(interfaceName);
+        var dump = await RunAsync(interfaceName, ["show", interfaceName, "dump"], null, cancellationToken).ConfigureAwait(false);
+        return ParseInterfaceLine(interfaceName, dump);
+    }
+
+    /// <summary>The first line of <c>wg show dump</c>: private-key public-key listen-port fwmark (only the public key and port are read).</summary>
+    internal static WireGuardInterfaceStatus ParseInterfaceLine(string interfaceName, string dump)
+    {
+        var line = dump.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
+            ?? throw Malformed(interfaceName, "no interface line");
+        var fields = line.Split('\t');
+        if (fields.Length < 4)
+        {
+            throw Malformed(interfaceName, "an interface line without its 4 fields");
+        }
+
+        WireGuardPublicKey? publicKey = fields[1] == "(none)" ? null
+            : WireGuardPublicKey.TryParse(fields[1], out var key) ? key : throw Malformed(interfaceName, "the interface's public key");
+        return new WireGuardInterfaceStatus(publicKey, (int)Int64(interfaceName, fields[2]));
+    }
+
+    /// <inheritdoc />
     public async Task ApplyAsync(string interfaceName, IReadOnlyCollection<WireGuardPeer> upsert, IReadOnlyCollection<WireGuardPublicKey> remove, CancellationToken cancellationToken = default)
     {
         WireGuardInterfaceName.Validate(interfaceName);

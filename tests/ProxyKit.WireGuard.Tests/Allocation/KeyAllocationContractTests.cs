@@ -483,7 +483,28 @@ public abstract class KeyAllocationContractTests(TestEngine engine) : WireGuardC
         var applies = wg.Peers.ApplyCount;
         (await wg.ReconcileAsync()).ShouldBe(0);
         wg.Peers.ApplyCount.ShouldBe(applies, "an interface that matches the database is left alone");
-        counting!.ConfigureCount.ShouldBe(1, "the interface is configured once per process, not every round");
+        counting!.ConfigureCount.ShouldBe(1, "a configured interface is not configured again (that would rebind its socket)");
+    }
+
+    // 9
+    [SkippableFact]
+    public async Task Reconcile_InterfaceRestartedEmpty_ConfiguredAgainAndItsPeersRestored()
+    {
+        CountingPeerSync? counting = null;
+        var wg = await CreateHarnessAsync(o => o.Servers.Add(Server(capacity: 10)), wrap: peers => counting = new CountingPeerSync(peers));
+        var a = await wg.AllocateAsync("192.0.2.1");
+        var b = await wg.AllocateAsync("192.0.2.2");
+        await wg.ReconcileAsync();
+        counting!.ConfigureCount.ShouldBe(1);
+
+        wg.Peers.Restart(InterfaceA); // wireguard-go restarted: no key, no port, no peers
+
+        await wg.ReconcileAsync();
+        counting.ConfigureCount.ShouldBe(2, "an interface that lost its key is configured again");
+        wg.Peers.GetInterface(InterfaceA)!.Value.PublicKey.ShouldBe(a.ServerPublicKey);
+        (await wg.PeersOnAsync()).Keys.ShouldBe([a.PublicKey, b.PublicKey], ignoreOrder: true);
+        await wg.ReconcileAsync();
+        counting.ConfigureCount.ShouldBe(2);
     }
 
     // 9

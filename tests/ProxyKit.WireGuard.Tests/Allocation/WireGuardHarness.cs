@@ -128,6 +128,9 @@ internal sealed class CountingPeerSync(InMemoryPeerSync inner) : IWireGuardPeerS
         return inner.ConfigureInterfaceAsync(interfaceName, privateKey, listenPort, cancellationToken);
     }
 
+    public Task<WireGuardInterfaceStatus> GetInterfaceAsync(string interfaceName, CancellationToken cancellationToken = default) =>
+        inner.GetInterfaceAsync(interfaceName, cancellationToken);
+
     public Task<IReadOnlyList<WireGuardPeerStatus>> GetPeersAsync(string interfaceName, CancellationToken cancellationToken = default) =>
         inner.GetPeersAsync(interfaceName, cancellationToken);
 

@@ -73,6 +73,7 @@ public sealed class InMemoryPeerSyncTests : PeerSyncContractTests
     {
         var name = "wg" + Random.Shared.Next(1000);
         await _sync.ConfigureInterfaceAsync(name, new X25519KeyGenerator().Generate().PrivateKey, 51820);
+        _sync.Restart(name); // exists, but like a fresh wireguard-go: no key, no port
         return name;
     }
 

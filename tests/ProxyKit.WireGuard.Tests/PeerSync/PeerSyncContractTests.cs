@@ -43,6 +43,24 @@ public abstract class PeerSyncContractTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task GetInterface_BeforeAndAfterConfigure_ReportsTheKeysPublicHalfAndThePort()
+    {
+        var name = await CreateInterfaceAsync();
+        var server = Keys.Generate();
+        var port = FreeUdpPort();
+
+        var before = await Sync.GetInterfaceAsync(name);
+        await Sync.ConfigureInterfaceAsync(name, server.PrivateKey, port);
+        var after = await Sync.GetInterfaceAsync(name);
+
+        before.PublicKey.ShouldBeNull("a new interface has no private key");
+        before.ListenPort.ShouldNotBe(port);
+        after.PublicKey.ShouldBe(server.PublicKey);
+        after.ListenPort.ShouldBe(port);
+        after.ToString().ShouldNotContain(server.PrivateKey.ToBase64());
+    }
+
+    [SkippableFact]
     public async Task Apply_ThreePeers_ReadBackWithTheirAllowedIpsAndNoHandshake()
     {
         var name = await CreateConfiguredInterfaceAsync();
