@@ -220,7 +220,7 @@ public sealed partial class WireGuardKeyService
                 _options.Value.KeepClientPrivateKeys ? _protector.Protect(ClientKeyPurpose, pair.PrivateKey.ToBase64()) : null,
                 0, string.Empty, "active", client, clientSlot, now, null, null, null, 0, 0, now);
             var (outcome, row) = await _store.TryAllocateAsync(
-                template, server.Capacity, now - _options.Value.AddressQuarantine, slot => server.Subnet.ClientAddress(slot).ToString(), cancellationToken)
+                template, server.Capacity, _options.Value.AddressQuarantine, slot => server.Subnet.ClientAddress(slot).ToString(), cancellationToken)
                 .ConfigureAwait(false);
             if (outcome == InsertOutcome.PublicKeyTaken)
             {

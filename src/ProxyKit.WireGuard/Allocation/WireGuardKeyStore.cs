@@ -10,7 +10,7 @@ namespace ProxyKit.WireGuard.Allocation;
 /// auto-release are conditional updates from <c>active</c> that free the slot with them, so of racing callers exactly one
 /// wins and a key, once released, is never active again.
 /// </summary>
-internal sealed class WireGuardKeyStore(ProxyKitDatabase database)
+internal sealed class WireGuardKeyStore(ProxyKitDatabase database, TimeProvider timeProvider)
 {
     private const string Columns =
         "id, server_id, public_key, private_key_protected, address_index, address, state, client, client_slot, allocated_at, released_at, " +
@@ -104,15 +104,16 @@ internal sealed class WireGuardKeyStore(ProxyKitDatabase database)
 
     /// <summary>
     /// Takes the best free slot of <paramref name="row"/>'s server (never used first, then released longest ago; none
-    /// released after <paramref name="restedBefore"/>) and records the key on it, in one transaction.
+    /// released less than <paramref name="quarantine"/> ago) and records the key on it, in one transaction.
     /// </summary>
     /// <param name="row">The key to record; its slot and address are filled in from the slot taken.</param>
     /// <param name="capacity">Slots above this are not handed out.</param>
-    /// <param name="restedBefore">Slots released after this are still resting (quarantine) and not handed out.</param>
+    /// <param name="quarantine">How long a released slot rests; measured once the transaction holds the write lock, since a
+    /// cutoff taken before waiting for it would exclude every slot released while this call waited.</param>
     /// <param name="addressOf">The client address of a slot.</param>
     /// <param name="cancellationToken">Cancels the call (nothing is kept).</param>
     public async Task<(InsertOutcome Outcome, KeyRow? Row)> TryAllocateAsync(
-        KeyRow row, int capacity, DateTimeOffset restedBefore, Func<int, string> addressOf, CancellationToken cancellationToken)
+        KeyRow row, int capacity, TimeSpan quarantine, Func<int, string> addressOf, CancellationToken cancellationToken)
     {
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -126,11 +127,16 @@ internal sealed class WireGuardKeyStore(ProxyKitDatabase database)
                     using (var take = connection.CreateCommand(
                         "UPDATE wg_slots SET state = 'active' WHERE server_id = @server AND state = 'free' AND address_index = (" +
                         "SELECT address_index FROM wg_slots WHERE server_id = @server AND state = 'free' AND address_index <= @capacity " +
-                        "AND (released_at IS NULL OR released_at <= @rested) " +
+                        (quarantine > TimeSpan.Zero ? "AND (released_at IS NULL OR released_at <= @rested) " : string.Empty) +
                         "ORDER BY CASE WHEN released_at IS NULL THEN 0 ELSE 1 END, released_at, address_index " +
                         $"LIMIT 1 {database.Dialect.ForUpdateSkipLocked}) RETURNING address_index", transaction)
-                        .With("server", row.ServerId).With("capacity", capacity).With("rested", restedBefore))
+                        .With("server", row.ServerId).With("capacity", capacity))
                     {
+                        if (quarantine > TimeSpan.Zero)
+                        {
+                            take.With("rested", timeProvider.GetUtcNow() - quarantine);
+                        }
+
                         if (await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } taken || taken is DBNull)
                         {
                             return (InsertOutcome.SlotTaken, null);
