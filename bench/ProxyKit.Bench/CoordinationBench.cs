@@ -13,9 +13,9 @@ internal static class CoordinationBench
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var seconds = TimeSpan.FromSeconds(int.Parse(Option(args, "--seconds") ?? "3", System.Globalization.CultureInfo.InvariantCulture));
-        var concurrency = int.Parse(Option(args, "--concurrency") ?? "64", System.Globalization.CultureInfo.InvariantCulture);
-        var redis = Option(args, "--redis") ?? Environment.GetEnvironmentVariable("PROXYKIT_TEST_REDIS");
+        var seconds = TimeSpan.FromSeconds(int.Parse(BenchArgs.Option(args, "--seconds") ?? "3", System.Globalization.CultureInfo.InvariantCulture));
+        var concurrency = int.Parse(BenchArgs.Option(args, "--concurrency") ?? "64", System.Globalization.CultureInfo.InvariantCulture);
+        var redis = BenchArgs.Option(args, "--redis") ?? Environment.GetEnvironmentVariable("PROXYKIT_TEST_REDIS");
         var keys = Enumerable.Range(0, 10_000).Select(i => $"client:{i}").ToArray();
         var sliding = new RateLimitRule(1_000_000, TimeSpan.FromMinutes(1));
         var fixedWindow = new RateLimitRule(int.MaxValue, TimeSpan.FromMinutes(1), RateLimitAlgorithm.FixedWindow);
@@ -61,11 +61,5 @@ internal static class CoordinationBench
         Measure.Print("redis sliding window (Lua), 10k keys",
             await Measure.OpsPerSecondAsync(concurrency, seconds, async (w, i) => await redisLimiter.TryAcquireAsync(keys[(i * 7 + w) % keys.Length], sliding)), redisBaseline);
         return 0;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

@@ -7,10 +7,8 @@ using ProxyKit.ExternalSocks.Inventory;
 using ProxyKit.ExternalSocks.Orders;
 using ProxyKit.ExternalSocks.Provider;
 using ProxyKit.Ledger;
-using ProxyKit.Postgres;
 using ProxyKit.ProviderEmulator;
 using ProxyKit.Secrets;
-using ProxyKit.Sqlite;
 using ProxyKit.Storage;
 using ProxyKit.Storage.Migrations;
 
@@ -29,11 +27,11 @@ internal static class ExternalSocksBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var items = int.Parse(Option(args, "--items") ?? "10000", CultureInfo.InvariantCulture);
-        var users = int.Parse(Option(args, "--users") ?? "32", CultureInfo.InvariantCulture);
-        var purchases = int.Parse(Option(args, "--purchases") ?? "2000", CultureInfo.InvariantCulture);
-        var buyLatency = int.Parse(Option(args, "--buy-latency-ms") ?? "20", CultureInfo.InvariantCulture);
-        var postgres = Option(args, "--postgres");
+        var items = int.Parse(BenchArgs.Option(args, "--items") ?? "10000", CultureInfo.InvariantCulture);
+        var users = int.Parse(BenchArgs.Option(args, "--users") ?? "32", CultureInfo.InvariantCulture);
+        var purchases = int.Parse(BenchArgs.Option(args, "--purchases") ?? "2000", CultureInfo.InvariantCulture);
+        var buyLatency = int.Parse(BenchArgs.Option(args, "--buy-latency-ms") ?? "20", CultureInfo.InvariantCulture);
+        var postgres = BenchArgs.Option(args, "--postgres");
         if (purchases * 2 > items)
         {
             Console.Error.WriteLine("--items must be at least twice --purchases (half is bought bare for the baseline).");
@@ -48,9 +46,7 @@ internal static class ExternalSocksBench
             emulator.State.SetProxyStatus(1000 + i, 1);
         }
 
-        var database = postgres is null
-            ? SqliteStorage.CreateDatabase($"Data Source={Path.Combine(folder.FullName, "bench.db")}")
-            : PostgresStorage.CreateDatabase(postgres);
+        var database = BenchDatabase.Create(folder, postgres);
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton(database);
         services.AddProxyKitSecrets().Configure<SecretsOptions>(o => o.Key = Convert.ToBase64String(new byte[32]));
@@ -63,7 +59,7 @@ internal static class ExternalSocksBench
         });
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<MigrationRunner>().RunAsync();
-        Console.WriteLine($"external: {(postgres is null ? "SQLite" : "PostgreSQL")}, emulator with {items:N0} proxies, {Environment.ProcessorCount} cores shared by everything");
+        Console.WriteLine($"external: {BenchDatabase.Name(postgres)}, emulator with {items:N0} proxies, {Environment.ProcessorCount} cores shared by everything");
 
         // Sync: the bare listing (every page through the client) is the floor the sync adds to.
         var client = provider.GetRequiredService<IExternalSocksProviders>().Default;
@@ -175,11 +171,5 @@ internal static class ExternalSocksBench
         var elapsed = clock.Elapsed.TotalSeconds;
         Array.Sort(latencies);
         return (latencies[total / 2], latencies[(int)(total * 0.99)], total / elapsed);
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

@@ -19,8 +19,8 @@ internal static class InstancesBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = int.Parse(Option(args, "--count") ?? "1000", CultureInfo.InvariantCulture);
-        var concurrency = int.Parse(Option(args, "--concurrency") ?? "4", CultureInfo.InvariantCulture);
+        var count = int.Parse(BenchArgs.Option(args, "--count") ?? "1000", CultureInfo.InvariantCulture);
+        var concurrency = int.Parse(BenchArgs.Option(args, "--concurrency") ?? "4", CultureInfo.InvariantCulture);
         var serverDll = SampleServerProcess.Find();
         if (serverDll is null)
         {
@@ -118,11 +118,5 @@ internal static class InstancesBench
 
         using var process = Process.Start(start)!;
         process.WaitForExit();
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

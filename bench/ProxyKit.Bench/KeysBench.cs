@@ -28,8 +28,8 @@ public static class KeysBench
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var seconds = TimeSpan.FromSeconds(int.Parse(Option(args, "--seconds") ?? "3", CultureInfo.InvariantCulture));
-        var keyCount = int.Parse(Option(args, "--keys") ?? "1000", CultureInfo.InvariantCulture);
+        var seconds = TimeSpan.FromSeconds(int.Parse(BenchArgs.Option(args, "--seconds") ?? "3", CultureInfo.InvariantCulture));
+        var keyCount = int.Parse(BenchArgs.Option(args, "--keys") ?? "1000", CultureInfo.InvariantCulture);
         var folder = Directory.CreateTempSubdirectory("proxykit-keys-bench-").FullName;
         try
         {
@@ -143,11 +143,5 @@ public static class KeysBench
         var elapsed = stopwatch.Elapsed;
         bytesPerOp = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (double)count;
         return elapsed.TotalNanoseconds / count;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

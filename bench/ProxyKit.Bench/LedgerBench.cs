@@ -21,15 +21,15 @@ internal static class LedgerBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var connectionString = Option(args, "--postgres") ?? Environment.GetEnvironmentVariable("PROXYKIT_TEST_POSTGRES");
+        var connectionString = BenchArgs.Option(args, "--postgres") ?? Environment.GetEnvironmentVariable("PROXYKIT_TEST_POSTGRES");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             Console.Error.WriteLine(Usage);
             return 2;
         }
 
-        var seconds = TimeSpan.FromSeconds(int.Parse(Option(args, "--seconds") ?? "5", CultureInfo.InvariantCulture));
-        var concurrency = int.Parse(Option(args, "--concurrency") ?? "64", CultureInfo.InvariantCulture);
+        var seconds = TimeSpan.FromSeconds(int.Parse(BenchArgs.Option(args, "--seconds") ?? "5", CultureInfo.InvariantCulture));
+        var concurrency = int.Parse(BenchArgs.Option(args, "--concurrency") ?? "64", CultureInfo.InvariantCulture);
         var database = PostgresStorage.CreateDatabase(connectionString);
         await new MigrationRunner(database, [MigrationModule.FromAssembly("accounts", typeof(CreditLedger).Assembly)], TimeProvider.System).RunAsync();
         Console.WriteLine($"ledger: PostgreSQL, {Environment.ProcessorCount} cores, {concurrency} concurrent callers, {seconds.TotalSeconds:0} s per figure");
@@ -88,11 +88,5 @@ internal static class LedgerBench
         var books = await ledger.AuditAsync();
         Console.WriteLine($"  {(batched ? "batched" : "naive"),-8} {accounts,6:N0} account(s): {rate,10:N0} debits/s, {refused} refused, audit of {books.Transfers:N0} transfers in {audit.Elapsed.TotalSeconds:0.0} s: {(books.Balanced ? "balanced" : string.Join("; ", books.Problems.Take(3)))}");
         return books.Balanced && refused == 0 ? rate : throw new InvalidOperationException("The ledger's invariants failed under load.");
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
 }

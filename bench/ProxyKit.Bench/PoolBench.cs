@@ -42,15 +42,15 @@ internal static class PoolBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var connectionString = Option(args, "--postgres") ?? Environment.GetEnvironmentVariable("PROXYKIT_TEST_POSTGRES");
+        var connectionString = BenchArgs.Option(args, "--postgres") ?? Environment.GetEnvironmentVariable("PROXYKIT_TEST_POSTGRES");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             Console.Error.WriteLine(Usage);
             return 2;
         }
 
-        var count = int.Parse(Option(args, "--proxies") ?? "100000", CultureInfo.InvariantCulture);
-        var queries = int.Parse(Option(args, "--queries") ?? "2000", CultureInfo.InvariantCulture);
+        var count = int.Parse(BenchArgs.Option(args, "--proxies") ?? "100000", CultureInfo.InvariantCulture);
+        var queries = int.Parse(BenchArgs.Option(args, "--queries") ?? "2000", CultureInfo.InvariantCulture);
         var schema = "bench_pool_" + Guid.NewGuid().ToString("N")[..8];
         await ExecuteAsync(connectionString, $"CREATE SCHEMA {schema}");
         try
@@ -309,11 +309,5 @@ internal static class PoolBench
             command.CommandTimeout = 300;
             await command.ExecuteNonQueryAsync();
         }
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
 }

@@ -18,10 +18,10 @@ internal static class SessionsBench
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var proxies = int.Parse(Option(args, "--proxies") ?? "1000", CultureInfo.InvariantCulture);
-        var clients = int.Parse(Option(args, "--clients") ?? "64", CultureInfo.InvariantCulture);
-        var seconds = int.Parse(Option(args, "--seconds") ?? "10", CultureInfo.InvariantCulture);
-        var redis = Option(args, "--redis") ?? Environment.GetEnvironmentVariable("PROXYKIT_TEST_REDIS");
+        var proxies = int.Parse(BenchArgs.Option(args, "--proxies") ?? "1000", CultureInfo.InvariantCulture);
+        var clients = int.Parse(BenchArgs.Option(args, "--clients") ?? "64", CultureInfo.InvariantCulture);
+        var seconds = int.Parse(BenchArgs.Option(args, "--seconds") ?? "10", CultureInfo.InvariantCulture);
+        var redis = BenchArgs.Option(args, "--redis") ?? Environment.GetEnvironmentVariable("PROXYKIT_TEST_REDIS");
         var serverDll = SampleServerProcess.Find();
         if (serverDll is null)
         {
@@ -96,11 +96,5 @@ internal static class SessionsBench
         Measure.Print("  baseline: 2 × GET /judge", baseline, baseline);
         Measure.Print("  next + report round trips", rotation, baseline);
         Console.WriteLine($"  target >= 5,000 round trips/s; refused nexts: {refused:N0}; server RSS {ProcessResources.ResidentBytes(server.Process.Id) / 1048576.0:N0} MiB");
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

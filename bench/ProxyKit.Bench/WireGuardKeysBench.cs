@@ -1,9 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
-using ProxyKit.Postgres;
 using ProxyKit.Secrets;
-using ProxyKit.Sqlite;
 using ProxyKit.Storage;
 using ProxyKit.Storage.Migrations;
 using ProxyKit.WireGuard;
@@ -26,16 +23,14 @@ public static class WireGuardKeysBench
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var seconds = int.Parse(Option(args, "--seconds") ?? "5", CultureInfo.InvariantCulture);
-        var callers = int.Parse(Option(args, "--callers") ?? "16", CultureInfo.InvariantCulture);
-        var capacity = int.Parse(Option(args, "--capacity") ?? "250", CultureInfo.InvariantCulture);
-        var postgres = Option(args, "--postgres");
+        var seconds = int.Parse(BenchArgs.Option(args, "--seconds") ?? "5", CultureInfo.InvariantCulture);
+        var callers = int.Parse(BenchArgs.Option(args, "--callers") ?? "16", CultureInfo.InvariantCulture);
+        var capacity = int.Parse(BenchArgs.Option(args, "--capacity") ?? "250", CultureInfo.InvariantCulture);
+        var postgres = BenchArgs.Option(args, "--postgres");
         var folder = Directory.CreateTempSubdirectory("proxykit-bench-wg-");
         try
         {
-            var database = postgres is null
-                ? SqliteStorage.CreateDatabase($"Data Source={Path.Combine(folder.FullName, "bench.db")}")
-                : PostgresStorage.CreateDatabase(postgres);
+            var database = BenchDatabase.Create(folder, postgres);
             var services = new ServiceCollection().AddLogging();
             services.AddSingleton(database);
             services.AddProxyKitSecrets().Configure<SecretsOptions>(o => o.Key = Convert.ToBase64String(new byte[32]));
@@ -49,13 +44,13 @@ public static class WireGuardKeysBench
             await using var provider = services.BuildServiceProvider();
             await provider.GetRequiredService<MigrationRunner>().RunAsync();
             var keys = provider.GetRequiredService<WireGuardKeyService>();
-            Console.WriteLine($"wireguard-keys: {(postgres is null ? "SQLite" : "PostgreSQL")}, {callers} callers, capacity {capacity}, {seconds} s each, " +
+            Console.WriteLine($"wireguard-keys: {BenchDatabase.Name(postgres)}, {callers} callers, capacity {capacity}, {seconds} s each, " +
                 $"{Environment.ProcessorCount} cores shared by everything");
 
             // The floor: the same two writes a pair makes, without choosing a slot, minting a key or sealing anything.
             await database.ExecuteAsync("CREATE TABLE bench_floor (id INTEGER PRIMARY KEY, state TEXT NOT NULL)", CancellationToken.None);
             var next = 0L;
-            var floor = await PairsPerSecondAsync(callers, seconds, async () =>
+            var floor = await Measure.OpsPerSecondAsync(callers, TimeSpan.FromSeconds(seconds), async (_, _) =>
             {
                 var id = Interlocked.Increment(ref next);
                 await database.ExecuteAsync("INSERT INTO bench_floor (id, state) VALUES (@id, 'active')", CancellationToken.None, ("id", id));
@@ -63,9 +58,8 @@ public static class WireGuardKeysBench
             });
             Console.WriteLine($"  baseline: insert + conditional update  {floor,9:N0} pairs/s");
 
-            await PairsPerSecondAsync(callers, 1, () => PairAsync(keys, "warm-up")); // JIT
             var failures = 0;
-            var measured = await PairsPerSecondAsync(callers, seconds, async () =>
+            var measured = await Measure.OpsPerSecondAsync(callers, TimeSpan.FromSeconds(seconds), async (_, _) =>
             {
                 if (!await PairAsync(keys, "bench"))
                 {
@@ -98,28 +92,18 @@ public static class WireGuardKeysBench
     private static async Task<bool> PairAsync(WireGuardKeyService keys, string client)
     {
         var allocated = await keys.AllocateAsync(client);
-        return allocated.Succeeded && (await keys.ReleaseAsync(allocated.Value!.PublicKey.ToBase64())).Succeeded;
-    }
-
-    private static async Task<double> PairsPerSecondAsync(int callers, int seconds, Func<Task> pair)
-    {
-        var done = 0L;
-        var clock = Stopwatch.StartNew();
-        var deadline = TimeSpan.FromSeconds(seconds);
-        await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(async () =>
+        if (!allocated.Succeeded)
         {
-            while (clock.Elapsed < deadline)
-            {
-                await pair();
-                Interlocked.Increment(ref done);
-            }
-        })));
-        return done / clock.Elapsed.TotalSeconds;
-    }
+            Console.Error.WriteLine($"  allocation failed: {allocated.Error}");
+            return false;
+        }
 
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+        var released = await keys.ReleaseAsync(allocated.Value!.PublicKey.ToBase64());
+        if (!released.Succeeded)
+        {
+            Console.Error.WriteLine($"  release failed: {released.Error}");
+        }
+
+        return released.Succeeded;
     }
 }

@@ -22,8 +22,8 @@ public static class WireGuardSyncBench
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var peerCount = int.Parse(Option(args, "--peers") ?? "250", System.Globalization.CultureInfo.InvariantCulture);
-        var runs = int.Parse(Option(args, "--runs") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
+        var peerCount = int.Parse(BenchArgs.Option(args, "--peers") ?? "250", System.Globalization.CultureInfo.InvariantCulture);
+        var runs = int.Parse(BenchArgs.Option(args, "--runs") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
         if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
         {
             Console.Error.WriteLine("wireguard-sync: needs root on Linux (it starts a wireguard-go interface); run it with sudo.");
@@ -154,11 +154,5 @@ public static class WireGuardSyncBench
         }
 
         return true;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }
