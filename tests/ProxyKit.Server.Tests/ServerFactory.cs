@@ -48,6 +48,21 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _folder.Delete(recursive: true);
+
+        // A connection still returning to the pool as the host stops can create or drop a -wal/-shm file while the folder
+        // is being removed ("Directory not empty"): try again shortly.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                _folder.Delete(recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 10)
+            {
+                await Task.Delay(100);
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            }
+        }
     }
 }
